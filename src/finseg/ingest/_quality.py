@@ -1,0 +1,135 @@
+"""The data-quality report: every problem found while reading, with where it is and why."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+__all__ = ["FileSummary", "Problem", "QualityReport", "Severity"]
+
+
+class Severity(StrEnum):
+    """An error quarantines its row; a warning keeps it; a note only informs."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem, located as the user sees the file.
+
+    ``row`` is the row number in the file (Excel row, or CSV line, header and title rows
+    counted), ``column`` the header text as written in the file, ``column_letter`` the Excel
+    column letter (``A``, ``B``, …) of that column.
+    """
+
+    file: str
+    row: int | None
+    column: str | None
+    value: str | None
+    rule: str
+    severity: Severity
+    message_zh: str
+    message_en: str
+    sheet: str | None = None
+    field: str | None = None
+    column_letter: str | None = None
+
+    def where(self) -> str:
+        parts = [Path(self.file).name]
+        if self.sheet:
+            parts.append(f"sheet {self.sheet}")
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.column:
+            letter = f" ({self.column_letter})" if self.column_letter else ""
+            parts.append(f"column {self.column}{letter}")
+        return ", ".join(parts)
+
+
+@dataclass
+class FileSummary:
+    """What was read from one file (or one sheet of a workbook)."""
+
+    path: str
+    format: str
+    sheet: str | None = None
+    encoding: str | None = None
+    header_row: int | None = None
+    unit: str = "yuan"
+    unit_source: str = "default"
+    rows_read: int = 0
+    rows_kept: int = 0
+    rows_quarantined: int = 0
+    rows_skipped_blank: int = 0
+    rows_skipped_total: int = 0
+    columns_mapped: dict[str, str] = field(default_factory=dict)
+    columns_unmapped: list[str] = field(default_factory=list)
+
+
+@dataclass
+class QualityReport:
+    """All files of one ingest and every problem found in them."""
+
+    files: list[FileSummary] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    rows_out: int = 0
+    missing_optional_fields: list[str] = field(default_factory=list)
+
+    def add(self, problem: Problem) -> None:
+        self.problems.append(problem)
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for p in self.problems if p.severity == severity)
+
+    @property
+    def rows_in(self) -> int:
+        return sum(f.rows_read for f in self.files)
+
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(f.rows_quarantined for f in self.files)
+
+    def by_rule(self) -> dict[str, int]:
+        return dict(Counter(p.rule for p in self.problems).most_common())
+
+    def to_dict(self, max_problems: int | None = None) -> dict[str, Any]:
+        problems = self.problems if max_problems is None else self.problems[:max_problems]
+        return {
+            "rows_in": self.rows_in,
+            "rows_out": self.rows_out,
+            "rows_quarantined": self.rows_quarantined,
+            "errors": self.count(Severity.ERROR),
+            "warnings": self.count(Severity.WARNING),
+            "notes": self.count(Severity.NOTE),
+            "by_rule": self.by_rule(),
+            "missing_optional_fields": self.missing_optional_fields,
+            "files": [asdict(f) for f in self.files],
+            "problems": [asdict(p) for p in problems],
+            "problems_truncated": len(self.problems) - len(problems),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> QualityReport:
+        report = cls(
+            files=[FileSummary(**f) for f in data.get("files", [])],
+            problems=[
+                Problem(**{**p, "severity": Severity(p["severity"])})
+                for p in data.get("problems", [])
+            ],
+            rows_out=data.get("rows_out", 0),
+            missing_optional_fields=list(data.get("missing_optional_fields", [])),
+        )
+        return report
+
+    def write_json(self, path: Path) -> None:
+        """Write atomically (temporary file, then rename)."""
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=1, default=str))
+        tmp.replace(path)
