@@ -30,25 +30,45 @@ class Section:
 SECTIONS: dict[str, Section] = {
     s.code: s
     for s in (
-        Section("A", "农、林、牧、渔业", "Agriculture, Forestry, Animal Husbandry and Fishery", 1, 5),
+        Section(
+            "A", "农、林、牧、渔业", "Agriculture, Forestry, Animal Husbandry and Fishery", 1, 5
+        ),
         Section("B", "采矿业", "Mining", 6, 12),
         Section("C", "制造业", "Manufacturing", 13, 43),
-        Section("D", "电力、热力、燃气及水生产和供应业", "Electricity, Heat, Gas and Water", 44, 46),
+        Section(
+            "D", "电力、热力、燃气及水生产和供应业", "Electricity, Heat, Gas and Water", 44, 46
+        ),
         Section("E", "建筑业", "Construction", 47, 50),
         Section("F", "批发和零售业", "Wholesale and Retail Trade", 51, 52),
         Section("G", "交通运输、仓储和邮政业", "Transport, Storage and Post", 53, 60),
         Section("H", "住宿和餐饮业", "Accommodation and Catering", 61, 62),
-        Section("I", "信息传输、软件和信息技术服务业", "Information, Software and IT Services", 63, 65),
+        Section(
+            "I", "信息传输、软件和信息技术服务业", "Information, Software and IT Services", 63, 65
+        ),
         Section("J", "金融业", "Finance", 66, 69),
         Section("K", "房地产业", "Real Estate", 70, 70),
         Section("L", "租赁和商务服务业", "Leasing and Business Services", 71, 72),
         Section("M", "科学研究和技术服务业", "Scientific Research and Technical Services", 73, 75),
-        Section("N", "水利、环境和公共设施管理业", "Water, Environment and Public Facilities", 76, 79),
-        Section("O", "居民服务、修理和其他服务业", "Resident Services, Repair and Other Services", 80, 82),
+        Section(
+            "N", "水利、环境和公共设施管理业", "Water, Environment and Public Facilities", 76, 79
+        ),
+        Section(
+            "O",
+            "居民服务、修理和其他服务业",
+            "Resident Services, Repair and Other Services",
+            80,
+            82,
+        ),
         Section("P", "教育", "Education", 83, 83),
         Section("Q", "卫生和社会工作", "Health and Social Work", 84, 85),
         Section("R", "文化、体育和娱乐业", "Culture, Sports and Entertainment", 86, 90),
-        Section("S", "公共管理、社会保障和社会组织", "Public Management and Social Organisations", 91, 96),
+        Section(
+            "S",
+            "公共管理、社会保障和社会组织",
+            "Public Management and Social Organisations",
+            91,
+            96,
+        ),
         Section("T", "国际组织", "International Organisations", 97, 97),
     )
 }

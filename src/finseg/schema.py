@@ -114,6 +114,8 @@ class Field:
         return zh if lang == "zh" else en
 
 
+# One field per declaration reads better than the formatter's one alias per line.
+# fmt: off
 def _money(name, zh, en, group, *aliases, lo=None, required=False, note=""):
     return Field(name, zh, en, Kind.MONEY, group, required, lo, None, (zh, en, *aliases), note=note)
 
@@ -122,15 +124,17 @@ def _count(name, zh, en, group, *aliases, hi=None, unit=("", "")):
     return Field(
         name, zh, en, Kind.COUNT, group, False, 0, hi, (zh, en, *aliases),
         unit_zh=unit[0], unit_en=unit[1],
-    )  # fmt: skip
+    )
 
 
 def _flag(name, zh, en, group, *aliases):
     return Field(name, zh, en, Kind.FLAG, group, aliases=(zh, en, *aliases))
 
 
-_PREV_PREFIXES = ("上年", "上期", "上年度", "上年同期", "prior ", "previous ", "prev ", "last year ")
-_PREV_SUFFIXES = ("上年", "上期", "上年数", "上期数", "上年金额", "上期金额", "上年同期", " prev", " prior")
+_PREV_PREFIXES = ("上年", "上期", "上年度", "上年同期",
+                  "prior ", "previous ", "prev ", "last year ")
+_PREV_SUFFIXES = ("上年", "上期", "上年数", "上期数", "上年金额", "上期金额", "上年同期",
+                  " prev", " prior")
 
 
 def _prev(base: Field) -> Field:
@@ -142,72 +146,73 @@ def _prev(base: Field) -> Field:
         base.name + "_prev", "上年" + base.zh, base.en + ", prior year", base.kind, base.group,
         lo=base.lo, aliases=tuple(aliases),
         note="Same item one year earlier (为上一会计年度同口径数据).",
-    )  # fmt: skip
+    )
 
 
 _REVENUE = _money(
     "operating_revenue", "营业收入", "Operating revenue", "scale",
     "营业总收入", "主营业务收入", "销售收入", "营业额", "revenue", "sales", "turnover",
     "total revenue", lo=None,
-)  # fmt: skip
+)
 _ASSETS = _money(
     "total_assets", "资产总计", "Total assets", "scale",
     "资产总额", "总资产", "资产合计", "assets", lo=0, required=True,
-)  # fmt: skip
+)
 _NET_PROFIT = _money(
     "net_profit", "净利润", "Net profit", "income", "净利", "净利润（亏损）", "net income",
     "profit after tax",
-)  # fmt: skip
+)
 _AR = _money(
     "accounts_receivable", "应收账款", "Accounts receivable", "balance", "应收帐款",
     "receivables", "trade receivables", lo=0,
-)  # fmt: skip
+)
 _INVENTORY = _money("inventory", "存货", "Inventory", "balance", "inventories", lo=0)
 
 FIELDS: tuple[Field, ...] = (
     # identity ------------------------------------------------------------------------------
     Field(
         "customer_id", "客户编号", "Customer ID", Kind.CODE, "identity", required=True,
-        aliases=("客户编号", "客户号", "客户代码", "客户ID", "借款人编号", "企业编号", "customer id",
+        aliases=("客户编号", "客户号", "客户代码", "客户ID", "借款人编号", "企业编号",
+                 "customer id",
                  "customer no", "client id", "borrower id", "cust id", "id"),
-    ),  # fmt: skip
+    ),
     Field(
         "customer_name", "客户名称", "Customer name", Kind.TEXT, "identity",
         aliases=("客户名称", "企业名称", "公司名称", "借款人名称", "借款人", "单位名称", "name",
                  "company name", "customer name", "borrower name"),
-    ),  # fmt: skip
+    ),
     Field(
         "credit_code", "统一社会信用代码", "Unified social credit code", Kind.CODE, "identity",
         aliases=("统一社会信用代码", "信用代码", "社会信用代码", "统一信用代码", "uscc",
                  "credit code", "unified social credit code"),
         note="18 characters; check character per GB 32100-2015.",
-    ),  # fmt: skip
+    ),
     Field(
         "as_of_date", "报表日期", "Statement date", Kind.DATE, "identity", required=True,
         aliases=("报表日期", "报告期", "报表期间", "会计期间", "数据日期", "截止日期", "期末日期",
                  "as of date", "as of", "period end", "statement date", "report date"),
         period_end=True, note="Period end; 2024 means 2024-12-31 and 2024-06 means 2024-06-30.",
-    ),  # fmt: skip
+    ),
     Field(
         "industry_code", "行业代码", "Industry code", Kind.CODE, "identity", required=True,
         aliases=("行业代码", "国标行业代码", "国民经济行业代码", "行业分类代码", "所属行业代码",
                  "industry code", "gbt4754", "industry"),
         note="GB/T 4754-2017: section letter + up to 4 digits (e.g. C3825); a code without "
         "its letter gets it from the division.",
-    ),  # fmt: skip
+    ),
     Field(
         "region", "所在地区", "Region", Kind.TEXT, "identity",
         aliases=("所在地区", "地区", "省份", "所属地区", "注册地", "region", "province"),
-    ),  # fmt: skip
+    ),
     Field(
         "founded_date", "成立日期", "Founded", Kind.DATE, "identity",
         aliases=("成立日期", "成立时间", "注册日期", "founded", "founded date",
                  "incorporation date", "established"),
-    ),  # fmt: skip
+    ),
     Field(
         "group_id", "集团编号", "Group ID", Kind.CODE, "identity",
         aliases=("集团编号", "集团客户编号", "所属集团", "关联集团编号", "group id", "group"),
-    ),  # fmt: skip
+    ),
     _flag("listed", "是否上市", "Listed", "identity", "上市公司", "上市", "is listed"),
     # scale -----------------------------------------------------------------------------------
     _count("employees", "从业人员", "Employees", "scale", "从业人数", "员工人数", "职工人数",
@@ -255,13 +260,15 @@ FIELDS: tuple[Field, ...] = (
     _prev(_INVENTORY),
     # cash flow -------------------------------------------------------------------------------
     _money("cfo", "经营活动产生的现金流量净额", "Net cash flow from operating activities",
-           "cashflow", "经营活动现金流量净额", "经营性现金流净额", "经营现金流", "cash from operations",
+           "cashflow", "经营活动现金流量净额", "经营性现金流净额", "经营现金流",
+           "cash from operations",
            "operating cash flow", "net cash from operating activities"),
     _money("cfi", "投资活动产生的现金流量净额", "Net cash flow from investing activities",
            "cashflow", "投资活动现金流量净额", "投资现金流", "cash from investing",
            "investing cash flow", "net cash from investing activities"),
     _money("cff", "筹资活动产生的现金流量净额", "Net cash flow from financing activities",
-           "cashflow", "筹资活动现金流量净额", "融资活动现金流量净额", "筹资现金流", "cash from financing",
+           "cashflow", "筹资活动现金流量净额", "融资活动现金流量净额", "筹资现金流",
+           "cash from financing",
            "financing cash flow", "net cash from financing activities"),
     # credit records --------------------------------------------------------------------------
     _count("overdue_count_24m", "近24个月逾期次数", "Overdue count, 24 months", "credit",
@@ -269,9 +276,10 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "max_days_past_due_24m", "近24个月最长逾期天数", "Max days past due, 24 months",
         Kind.NUMBER, "credit", lo=0, hi=3650,
-        aliases=("近24个月最长逾期天数", "最长逾期天数", "最大逾期天数", "max dpd", "max days past due"),
+        aliases=("近24个月最长逾期天数", "最长逾期天数", "最大逾期天数",
+                 "max dpd", "max days past due"),
         unit_zh="天", unit_en="days",
-    ),  # fmt: skip
+    ),
     _money("outstanding_loans", "贷款余额", "Outstanding loans", "credit", "借款余额",
            "融资余额", "在贷余额", "loan balance", "outstanding balance", lo=0),
     _count("lender_count", "授信机构数", "Number of lenders", "credit", "贷款机构数",
@@ -287,7 +295,7 @@ FIELDS: tuple[Field, ...] = (
         aliases=("纳税信用等级", "纳税信用", "纳税评级", "tax rating", "tax credit rating"),
         choices={c: (c, c + "级") for c in ("A", "B", "M", "C", "D")},
         choice_labels={c: (c + "级", c) for c in ("A", "B", "M", "C", "D")},
-    ),  # fmt: skip
+    ),
     Field(
         "loan_classification", "五级分类", "Loan classification", Kind.CATEGORY, "credit",
         aliases=("五级分类", "贷款五级分类", "风险分类", "资产分类", "loan classification",
@@ -304,7 +312,7 @@ FIELDS: tuple[Field, ...] = (
             "substandard": ("次级", "Substandard"), "doubtful": ("可疑", "Doubtful"),
             "loss": ("损失", "Loss"),
         },
-    ),  # fmt: skip
+    ),
     # operating history and innovation --------------------------------------------------------
     _count("patents", "专利数量", "Patents", "innovation", "专利数", "有效专利数", "授权专利数",
            "patent count", hi=1_000_000, unit=("项", "patents")),
@@ -320,7 +328,7 @@ FIELDS: tuple[Field, ...] = (
         "request", lo=1, hi=600, unit_zh="月", unit_en="months",
         aliases=("申请期限（月）", "申请期限", "期限（月）", "贷款期限", "期限", "term",
                  "term months", "requested term"),
-    ),  # fmt: skip
+    ),
     Field(
         "loan_purpose", "贷款用途", "Loan purpose", Kind.CATEGORY, "request",
         aliases=("贷款用途", "融资用途", "借款用途", "用途", "purpose", "loan purpose"),
@@ -338,7 +346,7 @@ FIELDS: tuple[Field, ...] = (
             "trade": ("贸易融资", "Trade finance"), "refinance": ("借新还旧", "Refinancing"),
             "other": ("其他", "Other"),
         },
-    ),  # fmt: skip
+    ),
     Field(
         "collateral_type", "担保方式", "Collateral type", Kind.CATEGORY, "request",
         aliases=("担保方式", "担保类型", "抵质押物类型", "抵押物类型", "collateral type",
@@ -361,7 +369,7 @@ FIELDS: tuple[Field, ...] = (
             "deposit": ("存单/保证金", "Deposit"), "guarantee": ("保证", "Guarantee"),
             "other": ("其他", "Other"),
         },
-    ),  # fmt: skip
+    ),
     _money("collateral_value", "抵质押物价值", "Collateral value", "request", "押品价值",
            "抵押物价值", "抵押物评估价值", "collateral value", lo=0),
     # outcome ---------------------------------------------------------------------------------
@@ -370,14 +378,18 @@ FIELDS: tuple[Field, ...] = (
         aliases=("12个月内违约", "是否违约", "违约标志", "违约", "default", "default flag", "bad",
                  "default 12m", "target"),
         note="Outcome for training and back-testing: 1 = defaulted within 12 months.",
-    ),  # fmt: skip
+    ),
 )
+
+# fmt: on
 
 FIELD_BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}
 REQUIRED: tuple[str, ...] = tuple(f.name for f in FIELDS if f.required)
 
 _DROP = re.compile(r"[\s_\-—:：·.、,，'\"“”‘’*＊#()（）\[\]【】<>《》/\\]+")
-_NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|\d+[、.．)]|[(（][一二三四五六七八九十\d]+[)）])")
+_NUMBERING = re.compile(
+    r"^(?:[一二三四五六七八九十]+[、.．]|\d+[、.．)]|[(（][一二三四五六七八九十\d]+[)）])"
+)
 _LEADING_WORDS = re.compile(r"^(?:其中|减|加)[:：]")
 
 
@@ -428,7 +440,7 @@ def schema_markdown() -> str:
     out = [
         "# Field catalogue / 字段目录",
         "",
-        "Generated from `src/finseg/schema.py` by `finseg schema --markdown` — do not edit by hand.",
+        "Generated from `src/finseg/schema.py` by `finseg schema --markdown`; do not edit.",
         "由 `src/finseg/schema.py` 自动生成，请勿手工修改。",
         "",
         "Money is stored in CNY yuan (元); files may give it in 元, 千元, 万元 or 亿元 — a unit in",
@@ -437,8 +449,13 @@ def schema_markdown() -> str:
         "",
     ]
     for group, (gzh, gen) in GROUPS.items():
-        out += [f"## {gen} / {gzh}", "", "| name | 中文 | English | unit / 单位 | type | required "
-                "| bounds | accepted headers / values |", "|---|---|---|---|---|---|---|---|"]  # fmt: skip
+        out += [
+            f"## {gen} / {gzh}",
+            "",
+            "| name | 中文 | English | unit / 单位 | type | required "
+            "| bounds | accepted headers / values |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
         for f in (f for f in FIELDS if f.group == group):
             bounds = "" if f.lo is None and f.hi is None else f"[{_fmt(f.lo)}, {_fmt(f.hi)}]"
             accepted = ", ".join(dict.fromkeys(a for a in f.aliases if a not in (f.zh, f.en)))

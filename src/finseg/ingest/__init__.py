@@ -1,7 +1,29 @@
-"""Ingest: read bank exports (CSV, XLSX, Parquet, SQL) into the canonical table."""
+"""Ingest: read bank exports (CSV, XLSX, Parquet, SQL) into the canonical table.
+
+Headers are matched through the aliases of :mod:`finseg.schema`, money is converted to yuan,
+and every cell that cannot be read or breaks a rule is reported with its file, sheet, row and
+column as the user sees them.  Rows with errors are quarantined, never silently dropped.
+"""
 
 from __future__ import annotations
 
+from finseg.ingest._api import PROVENANCE, IngestResult, ingest, ingest_sheet
 from finseg.ingest._quality import FileSummary, Problem, QualityReport, Severity
+from finseg.ingest._units import Unit
+from finseg.ingest._write import check_output, quarantine_path, write_outputs, write_table
 
-__all__ = ["FileSummary", "Problem", "QualityReport", "Severity"]
+__all__ = [
+    "PROVENANCE",
+    "FileSummary",
+    "IngestResult",
+    "Problem",
+    "QualityReport",
+    "Severity",
+    "Unit",
+    "check_output",
+    "ingest",
+    "ingest_sheet",
+    "quarantine_path",
+    "write_outputs",
+    "write_table",
+]

@@ -41,15 +41,17 @@ class Problem:
     field: str | None = None
     column_letter: str | None = None
 
-    def where(self) -> str:
+    def where(self, lang: str = "en") -> str:
+        """``a.xlsx, sheet 客户数据, row 7, column 营业收入(万元) (F)`` in either language."""
+        zh = lang == "zh"
         parts = [Path(self.file).name]
         if self.sheet:
-            parts.append(f"sheet {self.sheet}")
+            parts.append(f"工作表 {self.sheet}" if zh else f"sheet {self.sheet}")
         if self.row is not None:
-            parts.append(f"row {self.row}")
+            parts.append(f"第 {self.row} 行" if zh else f"row {self.row}")
         if self.column:
             letter = f" ({self.column_letter})" if self.column_letter else ""
-            parts.append(f"column {self.column}{letter}")
+            parts.append(f"列 {self.column}{letter}" if zh else f"column {self.column}{letter}")
         return ", ".join(parts)
 
 

@@ -1,0 +1,8 @@
+"""The ``finseg`` command line (Typer).  Each module registers its commands on :data:`app`."""
+
+from __future__ import annotations
+
+from finseg.cli import _ingest  # noqa: F401  (registers commands)
+from finseg.cli._app import app, main
+
+__all__ = ["app", "main"]

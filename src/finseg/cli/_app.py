@@ -1,0 +1,130 @@
+"""The ``finseg`` command line: a thin face over the service functions.
+
+Exit codes: 0 done; 2 a user error (bad file, option, policy; nothing half-written);
+1 an internal error.  Messages are printed in Chinese and English.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+from typer.exceptions import TyperException
+
+from finseg import __version__
+from finseg.exceptions import FinsegError, UserError
+
+__all__ = ["LangOption", "app", "check_lang", "err", "main", "out", "parse_date"]
+
+app = typer.Typer(
+    name="finseg",
+    help="finseg — customer segmentation for project finance / 项目融资客户细分.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+LangOption = Annotated[
+    str,
+    typer.Option("--lang", help="Language of labels: zh or en / 标签语言", envvar="FINSEG_LANG"),
+]
+
+
+def parse_date(text: str | None, option: str) -> date | None:
+    """A ``YYYY-MM-DD`` option value, or a user error naming the option."""
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UserError(
+            f"{option}: expected a date like 2025-12-31, got {text!r}",
+            f"{option}：应为日期，如 2025-12-31，实际为 {text!r}",
+        ) from None
+
+
+def check_lang(lang: str) -> str:
+    if lang not in ("zh", "en"):
+        raise UserError(
+            f"--lang: expected zh or en, got {lang!r}", f"--lang：应为 zh 或 en，实际为 {lang!r}"
+        )
+    return lang
+
+
+@app.command()
+def version() -> None:
+    """Print the finseg version / 显示版本号."""
+    out.print(f"finseg {__version__}")
+
+
+@app.command()
+def schema(
+    markdown: Annotated[
+        Path | None, typer.Option("--markdown", help="Write the catalogue as Markdown to this file")
+    ] = None,
+    lang: LangOption = "zh",
+) -> None:
+    """Show the canonical field catalogue / 显示标准字段目录."""
+    from finseg.schema import FIELDS, schema_markdown
+
+    if markdown is not None:
+        markdown.write_text(schema_markdown() + "\n", encoding="utf-8")
+        out.print(f"{markdown}")
+        return
+    table = Table(
+        "name", "字段" if check_lang(lang) == "zh" else "label", "unit", "type", "required"
+    )
+    for f in FIELDS:
+        table.add_row(f.name, f.label(lang), f.unit(lang), f.kind.value, "✓" if f.required else "")
+    out.print(table)
+
+
+def _exit_code(exc: BaseException) -> int:
+    if isinstance(exc, UserError):
+        err.print(Text("错误 / Error: ", style="bold red") + Text(exc.bilingual()))
+        return 2
+    if isinstance(exc, FinsegError):
+        err.print(Text("失败 / Failed: ", style="bold red") + Text(exc.bilingual()))
+        return 1
+    err.print(
+        Text("内部错误 / Internal error: ", style="bold red") + Text(f"{type(exc).__name__}: {exc}")
+    )
+    if os.environ.get("FINSEG_DEBUG"):
+        err.print(traceback.format_exc())
+    else:
+        err.print("设置 FINSEG_DEBUG=1 可显示详细信息 / set FINSEG_DEBUG=1 for the traceback")
+    return 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return (and exit with) its exit code."""
+    try:
+        rv = app(args=argv, standalone_mode=False)
+        code = rv if isinstance(rv, int) else 0
+    except typer.Exit as exc:
+        code = exc.exit_code
+    except typer.Abort:
+        err.print("已中止 / Aborted")
+        code = 1
+    except TyperException as exc:  # usage errors: unknown option, bad value, missing argument
+        if hasattr(exc, "show"):
+            exc.show()
+        else:
+            err.print(exc.format_message())
+        code = int(getattr(exc, "exit_code", 2))
+    except Exception as exc:  # the last line of defence: a clean message, never a traceback
+        code = _exit_code(exc)
+    if argv is None:
+        sys.exit(code)
+    return code

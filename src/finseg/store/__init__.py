@@ -1,0 +1,91 @@
+"""Store: transactional state in SQL (SQLite in WAL mode, or PostgreSQL via psycopg 3).
+
+Engines come from :func:`make_engine`; the schema from the packaged Alembic migrations
+(:func:`upgrade`); reads and writes go through the repository functions, each taking a
+session opened by :func:`transaction` (write) or :func:`read_session` (read).
+
+>>> engine = make_engine("sqlite://")
+>>> upgrade(engine)
+'0001'
+>>> with transaction(engine) as s:
+...     _ = add_user(s, "li", Role.ANALYST)
+>>> with read_session(engine) as s:
+...     [u.name for u in list_users(s)]
+['li']
+"""
+
+from __future__ import annotations
+
+from finseg.store._customers import CUSTOMER_COLUMNS, get_customer, upsert_customers
+from finseg.store._db import BUSY_TIMEOUT_MS, make_engine, read_session, transaction, write_engine
+from finseg.store._migrate import (
+    MIGRATIONS_DIR,
+    alembic_config,
+    current_revision,
+    head_revision,
+    upgrade,
+)
+from finseg.store._models import (
+    AuditEntry,
+    Base,
+    Customer,
+    PolicyVersion,
+    Role,
+    Run,
+    RunStatus,
+    User,
+    utcnow,
+)
+from finseg.store._repo import (
+    SYSTEM,
+    add_user,
+    audit,
+    fail_run,
+    finish_run,
+    get_run,
+    list_audit,
+    list_runs,
+    list_users,
+    mark_stale_running_runs_failed,
+    new_run_id,
+    record_policy_version,
+    start_run,
+)
+
+__all__ = [
+    "BUSY_TIMEOUT_MS",
+    "CUSTOMER_COLUMNS",
+    "MIGRATIONS_DIR",
+    "SYSTEM",
+    "AuditEntry",
+    "Base",
+    "Customer",
+    "PolicyVersion",
+    "Role",
+    "Run",
+    "RunStatus",
+    "User",
+    "add_user",
+    "alembic_config",
+    "audit",
+    "current_revision",
+    "fail_run",
+    "finish_run",
+    "get_customer",
+    "get_run",
+    "head_revision",
+    "list_audit",
+    "list_runs",
+    "list_users",
+    "make_engine",
+    "mark_stale_running_runs_failed",
+    "new_run_id",
+    "read_session",
+    "record_policy_version",
+    "start_run",
+    "transaction",
+    "upgrade",
+    "upsert_customers",
+    "utcnow",
+    "write_engine",
+]

@@ -1,0 +1,188 @@
+"""SQLAlchemy 2 models of finseg's transactional state.
+
+The DDL is portable between SQLite and PostgreSQL: strings with check constraints instead of
+native enums, the generic ``JSON`` type, and timestamps stored in UTC.  The schema itself is
+created by the Alembic migrations in ``migrations/versions``; these models must match them
+(a test compares the two).
+
+>>> sorted(Base.metadata.tables)
+['audit_log', 'customers', 'policy_versions', 'runs', 'users']
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = [
+    "AuditEntry",
+    "Base",
+    "Customer",
+    "PolicyVersion",
+    "Role",
+    "Run",
+    "RunStatus",
+    "User",
+    "utcnow",
+]
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Role(StrEnum):
+    """What a user may do: analysts propose, approvers approve, admins manage."""
+
+    ANALYST = "analyst"
+    APPROVER = "approver"
+    ADMIN = "admin"
+
+
+class RunStatus(StrEnum):
+    """Lifecycle of a pipeline run."""
+
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """A timestamp that is always returned aware, in UTC (SQLite stores it naive)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime; finseg stores UTC-aware timestamps")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _str_enum(enum: type[StrEnum]) -> sa.Enum:
+    # Plain VARCHAR; the CHECK constraint is declared explicitly in __table_args__.
+    return sa.Enum(
+        enum,
+        native_enum=False,
+        create_constraint=False,
+        length=16,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )
+
+
+def _check_in(column: str, enum: type[StrEnum]) -> sa.CheckConstraint:
+    values = ", ".join(f"'{m.value}'" for m in enum)
+    return sa.CheckConstraint(f"{column} IN ({values})", name=column)
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: sa.JSON(),
+    }
+
+
+class PolicyVersion(Base):
+    """One distinct policy text, identified by the SHA-256 of its normalised content."""
+
+    __tablename__ = "policy_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    content: Mapped[str] = mapped_column(sa.Text)
+    name: Mapped[str] = mapped_column(sa.String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Run(Base):
+    """One pipeline run; its result files live under ``runs/<id>/``."""
+
+    __tablename__ = "runs"
+    __table_args__ = (_check_in("status", RunStatus),)
+
+    id: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    status: Mapped[RunStatus] = mapped_column(_str_enum(RunStatus), default=RunStatus.RUNNING)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    finished_at: Mapped[datetime | None]
+    input_path: Mapped[str | None] = mapped_column(sa.Text)
+    input_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    policy_version_id: Mapped[int | None] = mapped_column(sa.ForeignKey("policy_versions.id"))
+    model_ids: Mapped[list[str] | None] = mapped_column(sa.JSON)
+    row_counts: Mapped[dict[str, Any] | None]
+    timings: Mapped[dict[str, Any] | None]
+    files: Mapped[dict[str, Any] | None]
+    params: Mapped[dict[str, Any] | None]
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    results_path: Mapped[str | None] = mapped_column(sa.Text)
+    owner_host: Mapped[str | None] = mapped_column(sa.String(255))
+    owner_pid: Mapped[int | None]
+
+
+class Customer(Base):
+    """The latest identity of each customer seen in a run."""
+
+    __tablename__ = "customers"
+
+    customer_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    name: Mapped[str | None] = mapped_column(sa.String(200))
+    credit_code: Mapped[str | None] = mapped_column(sa.String(18), index=True)
+    industry_code: Mapped[str | None] = mapped_column(sa.String(8))
+    region: Mapped[str | None] = mapped_column(sa.String(64))
+    group_id: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    first_run_id: Mapped[str | None] = mapped_column(sa.ForeignKey("runs.id"))
+    last_run_id: Mapped[str | None] = mapped_column(sa.ForeignKey("runs.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class User(Base):
+    """A person who uses finseg, with one role."""
+
+    __tablename__ = "users"
+    __table_args__ = (_check_in("role", Role),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    role: Mapped[Role] = mapped_column(_str_enum(Role))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class AuditEntry(Base):
+    """One row of the append-only audit log (the database rejects UPDATE and DELETE)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (sa.Index("ix_audit_log_object", "object_type", "object_id"),)
+
+    id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True
+    )
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(sa.String(100))
+    action: Mapped[str] = mapped_column(sa.String(64))
+    object_type: Mapped[str] = mapped_column(sa.String(64))
+    object_id: Mapped[str | None] = mapped_column(sa.String(128))
+    before: Mapped[dict[str, Any] | None]
+    after: Mapped[dict[str, Any] | None]

@@ -1,0 +1,302 @@
+"""Repositories: the only code that reads and writes finseg's tables.
+
+Every function takes an open :class:`~sqlalchemy.orm.Session`; the caller owns the transaction
+(normally ``with transaction(engine) as session:``).  Each state change writes its audit row in
+that same transaction, so a change and its audit entry are committed or lost together.  The
+audit log has no update or delete function here, and the database rejects both.
+
+>>> from finseg.store import make_engine, transaction, upgrade
+>>> engine = make_engine("sqlite://"); _ = upgrade(engine)
+>>> with transaction(engine) as s:
+...     add_user(s, "wang", "approver", actor="admin").role.value
+'approver'
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from finseg._policy import normalise_policy_text, policy_hash
+from finseg.exceptions import StoreError, UserError
+from finseg.store._models import AuditEntry, PolicyVersion, Role, Run, RunStatus, User, utcnow
+
+__all__ = [
+    "SYSTEM",
+    "add_user",
+    "audit",
+    "fail_run",
+    "finish_run",
+    "get_run",
+    "list_audit",
+    "list_runs",
+    "list_users",
+    "mark_stale_running_runs_failed",
+    "new_run_id",
+    "record_policy_version",
+    "start_run",
+]
+
+#: Actor recorded when no person is behind a change.
+SYSTEM = "system"
+
+
+def audit(
+    session: Session,
+    actor: str,
+    action: str,
+    object_type: str,
+    object_id: str | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one audit row (UTC time) to the current transaction.
+
+    ``before`` and ``after`` are JSON-serialisable snapshots of the object.
+    """
+    entry = AuditEntry(
+        actor=actor, action=action, object_type=object_type,
+        object_id=None if object_id is None else str(object_id), before=before, after=after,
+    )  # fmt: skip
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def list_audit(
+    session: Session,
+    *,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    limit: int = 100,
+) -> list[AuditEntry]:
+    """Audit rows, newest first, optionally for one object."""
+    stmt = sa.select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+    if object_type is not None:
+        stmt = stmt.where(AuditEntry.object_type == object_type)
+    if object_id is not None:
+        stmt = stmt.where(AuditEntry.object_id == str(object_id))
+    return list(session.scalars(stmt))
+
+
+# users ------------------------------------------------------------------------------------
+
+
+def _role(role: Role | str) -> Role:
+    try:
+        return Role(role)
+    except ValueError:
+        choices = ", ".join(r.value for r in Role)
+        raise UserError(
+            f"unknown role {role!r}; choose one of: {choices}",
+            f"未知的角色 {role!r}；可选：{choices}"
+            "（analyst 客户经理、approver 审批人、admin 管理员）",
+        ) from None
+
+
+def add_user(session: Session, name: str, role: Role | str, *, actor: str = SYSTEM) -> User:
+    """Create a user with one role.
+
+    Raises
+    ------
+    UserError
+        Empty or too long name, unknown role, or a user of that name already exists.
+    """
+    name, role = name.strip(), _role(role)
+    if not name or len(name) > 100:
+        raise UserError(
+            f"user name must be 1 to 100 characters, got {name!r}",
+            f"用户名须为 1 至 100 个字符，实际为 {name!r}",
+        )
+    if session.scalar(sa.select(User.id).where(User.name == name)) is not None:
+        raise UserError(f"user {name!r} already exists", f"用户 {name!r} 已存在")
+    user = User(name=name, role=role, active=True)
+    try:
+        with session.begin_nested():
+            session.add(user)
+    except sa.exc.IntegrityError as exc:  # lost a race with another writer
+        raise UserError(f"user {name!r} already exists", f"用户 {name!r} 已存在") from exc
+    audit(session, actor, "user.add", "user", name, None, {"role": role.value, "active": True})
+    return user
+
+
+def list_users(session: Session, *, active_only: bool = False) -> list[User]:
+    """Users ordered by name."""
+    stmt = sa.select(User).order_by(User.name)
+    if active_only:
+        stmt = stmt.where(User.active.is_(True))
+    return list(session.scalars(stmt))
+
+
+# policy versions --------------------------------------------------------------------------
+
+
+def record_policy_version(
+    session: Session, content: str, *, name: str = "", actor: str = SYSTEM
+) -> int:
+    """Store a policy text once per distinct (normalised) content; return its id.
+
+    Recording the same content again returns the existing id and writes nothing.
+    """
+    digest = policy_hash(content)
+    found = session.scalar(sa.select(PolicyVersion.id).where(PolicyVersion.sha256 == digest))
+    if found is not None:
+        return found
+    version = PolicyVersion(sha256=digest, content=normalise_policy_text(content), name=name)
+    try:
+        with session.begin_nested():
+            session.add(version)
+    except sa.exc.IntegrityError:  # recorded concurrently by another writer
+        return session.scalar(sa.select(PolicyVersion.id).where(PolicyVersion.sha256 == digest))
+    audit(session, actor, "policy.record", "policy_version", str(version.id), None,
+          {"sha256": digest, "name": name})  # fmt: skip
+    return version.id
+
+
+# runs -------------------------------------------------------------------------------------
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    """A sortable, unique run id such as ``20250101T093000Z-3fa2c1``."""
+    return f"{(now or utcnow()):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+def _run_state(run: Run) -> dict[str, Any]:
+    return {
+        "status": run.status.value,
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "error": run.error,
+        "results_path": run.results_path,
+    }
+
+
+def start_run(
+    session: Session,
+    *,
+    run_id: str | None = None,
+    input_path: str | None = None,
+    input_sha256: str | None = None,
+    policy_version_id: int | None = None,
+    params: dict[str, Any] | None = None,
+    actor: str = SYSTEM,
+) -> Run:
+    """Record a new run as ``running``, owned by this host and process."""
+    run = Run(
+        id=run_id or new_run_id(), status=RunStatus.RUNNING, input_path=input_path,
+        input_sha256=input_sha256, policy_version_id=policy_version_id, params=params or {},
+        owner_host=socket.gethostname(), owner_pid=os.getpid(),
+    )  # fmt: skip
+    session.add(run)
+    session.flush()
+    after = {"status": "running", "input_path": input_path, "policy_version_id": policy_version_id}
+    audit(session, actor, "run.start", "run", run.id, None, after)
+    return run
+
+
+def get_run(session: Session, run_id: str) -> Run:
+    """The run ``run_id``.
+
+    Raises
+    ------
+    StoreError
+        No such run.
+    """
+    run = session.get(Run, run_id)
+    if run is None:
+        raise StoreError(f"no run with id {run_id!r}", f"不存在编号为 {run_id!r} 的运行")
+    return run
+
+
+def list_runs(
+    session: Session, *, status: RunStatus | str | None = None, limit: int = 50
+) -> list[Run]:
+    """Runs, newest first, optionally only those with ``status``."""
+    stmt = sa.select(Run).order_by(Run.created_at.desc(), Run.id.desc()).limit(limit)
+    if status is not None:
+        stmt = stmt.where(Run.status == RunStatus(status))
+    return list(session.scalars(stmt))
+
+
+def _running(session: Session, run_id: str) -> Run:
+    run = get_run(session, run_id)
+    if run.status is not RunStatus.RUNNING:
+        raise StoreError(
+            f"run {run_id} is {run.status.value}, not running; it cannot change again",
+            f"运行 {run_id} 的状态为 {run.status.value}，并非进行中，不能再变更",
+        )
+    return run
+
+
+def finish_run(
+    session: Session,
+    run_id: str,
+    *,
+    row_counts: dict[str, int] | None = None,
+    timings: dict[str, float] | None = None,
+    files: dict[str, str] | None = None,
+    model_ids: list[str] | None = None,
+    results_path: str | None = None,
+    actor: str = SYSTEM,
+) -> Run:
+    """Mark a running run ``done`` with its counts, timings and file checksums."""
+    run = _running(session, run_id)
+    before = _run_state(run)
+    run.status, run.finished_at = RunStatus.DONE, utcnow()
+    run.row_counts, run.timings, run.files = row_counts or {}, timings or {}, files or {}
+    run.model_ids, run.results_path = model_ids or [], results_path
+    session.flush()
+    audit(session, actor, "run.finish", "run", run_id, before, _run_state(run))
+    return run
+
+
+def fail_run(session: Session, run_id: str, error: str, *, actor: str = SYSTEM) -> Run:
+    """Mark a running run ``failed`` with the error text."""
+    run = _running(session, run_id)
+    before = _run_state(run)
+    run.status, run.finished_at, run.error = RunStatus.FAILED, utcnow(), error
+    session.flush()
+    audit(session, actor, "run.fail", "run", run_id, before, _run_state(run))
+    return run
+
+
+def _is_stale(run: Run, host: str, cutoff: datetime) -> bool:
+    """Dead owner process on this host; elsewhere (cannot check) too old."""
+    if run.owner_host != host or run.owner_pid is None:
+        return run.created_at < cutoff
+    if run.owner_pid == os.getpid():
+        return False
+    try:
+        os.kill(run.owner_pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, owned by another user
+        return False
+    return False
+
+
+def mark_stale_running_runs_failed(
+    session: Session, *, older_than: timedelta = timedelta(hours=24), actor: str = SYSTEM
+) -> list[str]:
+    """Fail runs left ``running`` by a process that was killed; return their ids.
+
+    A run is stale when its process on this host no longer exists, or (for runs from other
+    hosts, whose processes cannot be checked) when it started more than ``older_than`` ago.
+    """
+    host, cutoff = socket.gethostname(), utcnow() - older_than
+    stale = [
+        run
+        for run in session.scalars(sa.select(Run).where(Run.status == RunStatus.RUNNING))
+        if _is_stale(run, host, cutoff)
+    ]
+    for run in stale:
+        fail_run(
+            session, run.id, "stale: the process ended without finishing the run "
+            "(进程已结束但运行未完成)", actor=actor,
+        )  # fmt: skip
+    return [run.id for run in stale]
