@@ -46,7 +46,7 @@ def test_default_policy_loads_and_is_bilingual() -> None:
     policy = load_policy(path)
     assert (policy.name.zh, policy.name.en) == ("默认策略", "Default policy")
     assert policy.ingest.identity_tolerance == 0.01
-    assert policy.ingest.duplicate_rule is DuplicateRule.KEEP_LAST
+    assert policy.ingest.duplicate_rule is DuplicateRule.KEEP_FIRST
     comments = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()[:1] == "#"]
     assert any(re.search(r"[\u4e00-\u9fff]", c) for c in comments)
     assert any(re.search(r"[A-Za-z]{4,} [a-z]{3,}", c) for c in comments)

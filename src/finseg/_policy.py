@@ -91,18 +91,18 @@ class IngestPolicy(_Section):
         le=1,
         description=_doc(
             "资产负债表恒等式容差：资产总计与（负债合计 + 所有者权益合计）之差的绝对值"
-            " ÷ 资产总计 超过此值时告警",
-            "Balance-sheet identity tolerance: warn when the absolute gap between total assets "
-            "and liabilities + equity, divided by total assets, exceeds it",
+            " ÷ 资产总计 超过此值时，该行报错并隔离",
+            "Balance-sheet identity tolerance: a row whose gap between total assets and "
+            "liabilities + equity, divided by total assets, exceeds it is an error (quarantined)",
         ),
     )
     duplicate_rule: DuplicateRule = Field(
-        DuplicateRule.KEEP_LAST,
+        DuplicateRule.KEEP_FIRST,
         description=_doc(
-            "同一客户同一报表日期出现多行时：keep_last 保留最后一行、keep_first 保留第一行、"
-            "reject 全部隔离",
-            "Several rows for one customer and statement date: keep_last, keep_first, or "
-            "reject (quarantine them all)",
+            "同一客户同一报表日期出现多行时：keep_first 保留第一行、keep_last 保留最后一行、"
+            "reject 全部隔离；未保留的行报错并隔离",
+            "Several rows for one customer and statement date: keep_first, keep_last, or "
+            "reject (quarantine them all); rows not kept are errors and quarantined",
         ),
     )
     default_unit: Unit | None = Field(

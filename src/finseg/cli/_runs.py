@@ -1,0 +1,191 @@
+"""``finseg run``, ``finseg runs list|show`` and ``finseg report``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from finseg.cli._app import LangOption, app, check_lang, err, out, parse_date
+from finseg.cli._workspace import WorkspaceOption
+
+__all__ = ["StageProgress"]
+
+runs_app = typer.Typer(help="Runs / 运行记录", no_args_is_help=True)
+app.add_typer(runs_app, name="runs")
+
+
+class StageProgress:
+    """A Rich progress display with one line per stage, fed by pipeline events."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bar = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=False,
+        )
+        self.tasks: dict[str, int] = {}
+
+    def __enter__(self) -> StageProgress:
+        if self.enabled:
+            self.bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.enabled:
+            self.bar.stop()
+
+    def __call__(self, key: str, label: str, event: str) -> None:
+        if not self.enabled:
+            return
+        if event == "start":
+            self.tasks[key] = self.bar.add_task(label, total=1)
+        else:
+            self.bar.update(self.tasks[key], completed=1)
+
+
+@app.command("run")
+def run_command(
+    data: Annotated[Path, typer.Option("--data", help="Customer file to run / 客户数据文件")],
+    workspace: WorkspaceOption = Path("."),
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="Statement date to use when a file holds several (default: latest) / 报表日期",
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object / 输出 JSON")
+    ] = False,
+) -> None:
+    """Run the pipeline over a file and record the run / 运行客户细分流程."""
+    from finseg.pipeline import run_pipeline
+    from finseg.workspace import open_workspace
+
+    ws = open_workspace(workspace)
+    day = parse_date(as_of, "--as-of")
+    with StageProgress(ws.settings.progress and not as_json) as progress:
+        result = run_pipeline(ws, data, as_of=day, progress=progress)
+    ws.close()
+    if as_json:
+        typer.echo(json.dumps(result.as_json(), ensure_ascii=False))
+        return
+    out.print(
+        f"运行完成 / Run done: [bold]{result.run_id}[/] — {result.rows:,} 户 / customers, "
+        f"{result.quarantined:,} 行隔离 / quarantined, {result.seconds:.1f} s"
+    )
+    out.print(f"结果 / Results: {result.results}")
+
+
+@runs_app.command("list")
+def runs_list(
+    workspace: WorkspaceOption = Path("."), limit: int = 20, lang: LangOption = "zh"
+) -> None:
+    """List recent runs / 列出最近的运行."""
+    from finseg.store import list_runs, read_session
+    from finseg.workspace import open_workspace
+
+    ws = open_workspace(workspace)
+    zh = check_lang(lang) == "zh"
+    table = Table(
+        *(
+            ("运行编号", "状态", "开始 (UTC)", "行数", "输入")
+            if zh
+            else ("run id", "status", "started (UTC)", "rows", "input")
+        )
+    )
+    with read_session(ws.engine()) as s:
+        for run in list_runs(s, limit=limit):
+            rows = (run.row_counts or {}).get("rows")
+            table.add_row(
+                run.id,
+                run.status.value,
+                f"{run.created_at:%Y-%m-%d %H:%M:%S}",
+                "" if rows is None else f"{rows:,}",
+                Path(run.input_path or "").name,
+            )
+    out.print(table)
+    ws.close()
+
+
+@runs_app.command("show")
+def runs_show(run_id: str, workspace: WorkspaceOption = Path(".")) -> None:
+    """Show one run: data, policy, counts, timings, files / 显示运行详情."""
+    from finseg.runs import run_metadata
+    from finseg.workspace import open_workspace
+
+    ws = open_workspace(workspace)
+    typer.echo(json.dumps(run_metadata(ws, run_id), ensure_ascii=False, indent=2))
+    ws.close()
+
+
+@app.command("report")
+def report_command(
+    run_id: Annotated[str, typer.Argument(help="Run id (see `finseg runs list`) / 运行编号")],
+    workspace: WorkspaceOption = Path("."),
+    lang: LangOption = "zh",
+    fmt: Annotated[str, typer.Option("--format", help="html, xlsx or both / 报告格式")] = "both",
+) -> None:
+    """Write the HTML and/or Excel report of a run / 生成运行报告."""
+    from finseg.runs import report_run
+    from finseg.workspace import open_workspace
+
+    ws = open_workspace(workspace)
+    paths = report_run(ws, run_id, check_lang(lang), [fmt])
+    ws.close()
+    for kind, path in paths.items():
+        out.print(f"{kind}: {path}")
+
+
+@app.command("demo")
+def demo_command(
+    workspace: WorkspaceOption = Path("demo-workspace"),
+    customers: Annotated[int, typer.Option(help="Sample customers / 示例客户数")] = 2000,
+    seed: Annotated[int, typer.Option(help="Random seed / 随机种子")] = 7,
+    lang: LangOption = "zh",
+) -> None:
+    """The main job end to end: workspace, sample, ingest, run, report / 端到端演示."""
+    import pandas as pd
+
+    from finseg.demo import run_demo
+    from finseg.exceptions import UserError
+
+    if customers < 1:
+        raise UserError("--customers must be at least 1", "--customers 至少为 1")
+    zh = check_lang(lang) == "zh"
+    with StageProgress(True) as progress:
+        demo = run_demo(workspace, customers=customers, seed=seed, lang=lang, progress=progress)
+    results = pd.read_parquet(demo.run.results)
+    _print_summary(results, demo.run, zh)
+    out.print(("示例数据 / sample: " if zh else "Sample: ") + str(demo.sample))
+    out.print(("报告 / report: " if zh else "Report: ") + str(demo.reports["html"]))
+    out.print(("Excel 报告 / workbook: " if zh else "Workbook: ") + str(demo.reports["xlsx"]))
+    demo.workspace.close()
+
+
+def _print_summary(results, run, zh: bool) -> None:
+    from finseg.features import SizeClass
+    from finseg.industry import SECTIONS
+
+    lang = "zh" if zh else "en"
+    table = Table(title=("运行 " if zh else "Run ") + run.run_id)
+    table.add_column("项目" if zh else "item")
+    table.add_column("数值" if zh else "value", justify="right")
+    table.add_row("客户数" if zh else "customers", f"{run.rows:,}")
+    table.add_row("隔离行" if zh else "quarantined rows", f"{run.quarantined:,}")
+    for size in SizeClass:
+        n = int((results["size_class"] == size.value).sum())
+        table.add_row(size.label(lang), f"{n:,}")
+    for code, n in results["industry_section"].value_counts().head(5).items():
+        table.add_row(SECTIONS[code].label(lang), f"{n:,}")
+    table.add_row("用时 (秒)" if zh else "seconds", f"{run.seconds:.1f}")
+    out.print(table)

@@ -1,0 +1,258 @@
+"""The run: ingest, then every stage in order, written atomically and recorded in the store.
+
+A stage is a pure function ``(DataFrame, policy section) -> DataFrame`` that adds columns;
+it reads no files and no database.  :func:`run_pipeline` wires them: it records the run as
+``running``, writes the results into ``runs/<run_id>.partial/``, renames the directory to
+``runs/<run_id>/`` when every file is complete, and only then commits the run as ``done``.
+A failure at any point records the run as ``failed`` with the error and removes the partial
+directory, so nothing that looks finished is left behind.
+
+Results are deterministic: the same input and policy give byte-identical Parquet files; the
+run id and timestamps live in the ``runs`` row, never in the results.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from finseg import __version__
+from finseg.exceptions import FinsegError, RunError, UserError
+from finseg.ingest import IngestResult, Unit, ingest, write_table
+from finseg.overview import portfolio_overview
+from finseg.store import (
+    fail_run,
+    finish_run,
+    mark_stale_running_runs_failed,
+    record_policy_version,
+    start_run,
+    transaction,
+    upsert_customers,
+)
+from finseg.workspace import Workspace
+
+__all__ = ["STAGES", "RunResult", "Stage", "file_sha256", "run_pipeline", "select_snapshot"]
+
+RESULTS = "results.parquet"
+QUALITY = "quality.json"
+QUARANTINE = "quarantine.csv"
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One step of the pipeline: a pure function and the policy section it reads."""
+
+    key: str
+    zh: str
+    en: str
+    run: Callable[[pd.DataFrame, Any], pd.DataFrame]
+    section: str
+
+    def label(self, lang: str = "en") -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+#: The stages after ingest, in order.  Each later capability appends its own.
+STAGES: list[Stage] = [
+    Stage("overview", "组合概览", "Portfolio overview", portfolio_overview, "overview"),
+]
+
+#: ``progress(stage_key, label, event)`` with event ``"start"`` or ``"done"``.
+Progress = Callable[[str, str, str], None]
+
+
+@dataclass
+class RunResult:
+    """What a finished run produced."""
+
+    run_id: str
+    status: str
+    rows: int
+    seconds: float
+    run_dir: Path
+    timings: dict[str, float] = field(default_factory=dict)
+    quarantined: int = 0
+
+    @property
+    def results(self) -> Path:
+        return self.run_dir / RESULTS
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "status": self.status,
+            "rows": self.rows,
+            "quarantined": self.quarantined,
+            "seconds": round(self.seconds, 3),
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
+            "run_dir": str(self.run_dir),
+            "results": str(self.results),
+        }
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def select_snapshot(frame: pd.DataFrame, as_of: date | None) -> tuple[pd.DataFrame, date]:
+    """One statement date out of a file that may hold several: ``as_of``, or the latest."""
+    dates = sorted({d.date() for d in frame["as_of_date"].dropna()})
+    if not dates:
+        raise UserError("no rows with a statement date", "没有带报表日期的数据行")
+    chosen = as_of or dates[-1]
+    if chosen not in dates:
+        shown = ", ".join(d.isoformat() for d in dates[-8:])
+        raise UserError(
+            f"--as-of {chosen}: no rows with that statement date; the file has {shown}",
+            f"--as-of {chosen}：没有该报表日期的数据；文件中的报表日期为 {shown}",
+        )
+    picked = frame[frame["as_of_date"] == pd.Timestamp(chosen)]
+    return picked.sort_values("customer_id", kind="stable").reset_index(drop=True), chosen
+
+
+def _ingest(ws: Workspace, data: Path, as_of: date | None) -> IngestResult:
+    policy = ws.policy().ingest
+    unit = Unit(policy.default_unit or ws.settings.default_unit)
+    return ingest(
+        [data],
+        unit=unit,
+        tolerance=policy.identity_tolerance,
+        duplicates=policy.duplicate_rule.value,
+    )
+
+
+def _write_results(part: Path, result: IngestResult, frame: pd.DataFrame) -> dict[str, str]:
+    write_table(frame, part / RESULTS)
+    result.report.write_json(part / QUALITY)
+    if len(result.quarantine):
+        write_table(result.quarantine, part / QUARANTINE)
+    return {p.name: file_sha256(p) for p in sorted(part.iterdir())}
+
+
+def _clean_stale(ws: Workspace, stale: list[str]) -> None:
+    """Remove what killed runs left behind: a partial directory, or one renamed but never
+    committed (the process died between the rename and the commit)."""
+    for run_id in stale:
+        for leftover in (ws.runs_dir / f"{run_id}.partial", ws.runs_dir / run_id):
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _run_stages(frame: pd.DataFrame, ws: Workspace, timings: dict, progress: Progress | None):
+    policy = ws.policy()
+    for stage in STAGES:
+        if progress:
+            progress(stage.key, stage.label(ws.settings.language.value), "start")
+        started = time.perf_counter()
+        frame = stage.run(frame, getattr(policy, stage.section))
+        timings[stage.key] = time.perf_counter() - started
+        if progress:
+            progress(stage.key, stage.label(ws.settings.language.value), "done")
+    return frame
+
+
+def run_pipeline(
+    ws: Workspace,
+    data: Path,
+    *,
+    as_of: date | None = None,
+    actor: str = "system",
+    progress: Progress | None = None,
+) -> RunResult:
+    """Run every stage over ``data`` in workspace ``ws``; return the finished run.
+
+    Raises the user's error (exit 2) or :class:`RunError` (exit 1); in both cases the run is
+    recorded as failed and no run directory is left.
+    """
+    data = Path(data)
+    if not data.is_file():
+        raise UserError(f"{data}: file not found", f"{data}：文件不存在")
+    engine, started = ws.engine(), time.perf_counter()
+    policy_text = ws.policy_file.read_text(encoding="utf-8")
+    ws.policy()  # validate before anything is recorded
+    with transaction(engine) as s:
+        _clean_stale(ws, mark_stale_running_runs_failed(s, actor=actor))
+        policy_id = record_policy_version(s, policy_text, name=ws.policy().name.en, actor=actor)
+        params = {"as_of": as_of.isoformat() if as_of else None, "finseg": __version__}
+        run_id = start_run(
+            s,
+            input_path=str(data.resolve()),
+            input_sha256=file_sha256(data),
+            policy_version_id=policy_id,
+            params=params,
+            actor=actor,
+        ).id
+    part, final = ws.runs_dir / f"{run_id}.partial", ws.runs_dir / run_id
+    timings: dict[str, float] = {}
+    try:
+        part.mkdir(parents=True)
+        if progress:
+            progress("ingest", "导入" if ws.settings.language.value == "zh" else "Ingest", "start")
+        t0 = time.perf_counter()
+        result = _ingest(ws, data, as_of)
+        frame, _ = select_snapshot(result.frame, as_of)
+        timings["ingest"] = time.perf_counter() - t0
+        if progress:
+            progress("ingest", "导入" if ws.settings.language.value == "zh" else "Ingest", "done")
+        frame = _run_stages(frame, ws, timings, progress)
+        files = _write_results(part, result, frame)
+        part.rename(final)
+        counts = {
+            "rows_in": result.report.rows_in,
+            "rows": len(frame),
+            "quarantined": result.report.rows_quarantined,
+        }
+        with transaction(engine) as s:
+            upsert_customers(s, frame, run_id=run_id, actor=actor)
+            finish_run(
+                s,
+                run_id,
+                row_counts=counts,
+                timings=timings,
+                files=files,
+                results_path=str(final / RESULTS),
+                actor=actor,
+            )
+    except BaseException as exc:
+        _fail(ws, run_id, exc, actor)
+        if isinstance(exc, FinsegError | KeyboardInterrupt):
+            raise
+        raise RunError(
+            f"run {run_id} failed: {type(exc).__name__}: {exc}",
+            f"运行 {run_id} 失败：{type(exc).__name__}: {exc}",
+        ) from exc
+    return RunResult(
+        run_id,
+        "done",
+        len(frame),
+        time.perf_counter() - started,
+        final,
+        timings,
+        result.report.rows_quarantined,
+    )
+
+
+def _fail(ws: Workspace, run_id: str, exc: BaseException, actor: str) -> None:
+    for leftover in (ws.runs_dir / f"{run_id}.partial", ws.runs_dir / run_id):
+        shutil.rmtree(leftover, ignore_errors=True)
+    message = exc.bilingual() if isinstance(exc, FinsegError) else f"{type(exc).__name__}: {exc}"
+    with transaction(ws.engine()) as s:
+        fail_run(s, run_id, message, actor=actor)
+
+
+def read_quality(run_dir: Path) -> dict[str, Any]:
+    """The data-quality report stored with a run."""
+    return json.loads((run_dir / QUALITY).read_text(encoding="utf-8"))

@@ -1,0 +1,73 @@
+"""Looking runs up and reporting on them: the service behind ``finseg runs`` and
+``finseg report``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from finseg import __version__
+from finseg.exceptions import StoreError, UserError
+from finseg.ingest import QualityReport
+from finseg.pipeline import QUALITY, RESULTS, read_quality
+from finseg.store import PolicyVersion, RunStatus, get_run, read_session
+from finseg.workspace import Workspace
+
+__all__ = ["report_run", "run_metadata"]
+
+
+def run_metadata(ws: Workspace, run_id: str) -> dict[str, Any]:
+    """The ``runs`` row of ``run_id`` as plain data, with its policy version."""
+    with read_session(ws.engine()) as s:
+        try:
+            run = get_run(s, run_id)
+        except StoreError as exc:
+            raise UserError(exc.en, exc.zh) from None
+        policy = s.get(PolicyVersion, run.policy_version_id) if run.policy_version_id else None
+        return {
+            "run_id": run.id,
+            "status": run.status.value,
+            "created_at": run.created_at.isoformat(timespec="seconds"),
+            "finished_at": run.finished_at.isoformat(timespec="seconds")
+            if run.finished_at
+            else None,
+            "input_path": run.input_path,
+            "input_sha256": run.input_sha256,
+            "policy_version": f"{policy.id} ({policy.name})" if policy else None,
+            "policy_hash": policy.sha256 if policy else None,
+            "model_ids": list(run.model_ids or []),
+            "row_counts": dict(run.row_counts or {}),
+            "timings": dict(run.timings or {}),
+            "files": dict(run.files or {}),
+            "params": dict(run.params or {}),
+            "error": run.error,
+            "results_path": run.results_path,
+            "finseg_version": (run.params or {}).get("finseg", __version__),
+        }
+
+
+def report_run(ws: Workspace, run_id: str, lang: str, formats: list[str]) -> dict[str, Path]:
+    """Write the run's report(s) into its directory; ``{format: path}``."""
+    from finseg.reporting import ReportContext, render_report
+
+    meta = run_metadata(ws, run_id)
+    if meta["status"] != RunStatus.DONE.value:
+        raise UserError(
+            f"run {run_id} is {meta['status']}; only finished runs have a report",
+            f"运行 {run_id} 的状态为 {meta['status']}，只有已完成的运行才能生成报告",
+        )
+    run_dir = ws.runs_dir / run_id
+    if not (run_dir / RESULTS).is_file() or not (run_dir / QUALITY).is_file():
+        raise UserError(
+            f"run {run_id}: its files are missing from {run_dir}",
+            f"运行 {run_id}：结果文件不在 {run_dir} 中",
+        )
+    ctx = ReportContext(
+        run=meta,
+        results=pd.read_parquet(run_dir / RESULTS),
+        quality=QualityReport.from_dict(read_quality(run_dir)),
+        lang=lang,
+    )
+    return render_report(ctx, run_dir, formats)
