@@ -107,3 +107,13 @@ def postgres_database(postgres_url: str) -> Iterator[str]:
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip tests marked ``slow`` unless FINSEG_SLOW=1 (``make test-all``)."""
+    if os.environ.get("FINSEG_SLOW"):
+        return
+    skip = pytest.mark.skip(reason="slow: set FINSEG_SLOW=1 (make test-all) to run it")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)

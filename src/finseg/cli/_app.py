@@ -32,7 +32,7 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
 )
-out = Console(highlight=False)
+out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 LangOption = Annotated[
@@ -110,7 +110,7 @@ def _exit_code(exc: BaseException) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return (and exit with) its exit code."""
     try:
-        rv = app(args=argv, standalone_mode=False)
+        rv = app(args=argv, prog_name="finseg", standalone_mode=False)
         code = rv if isinstance(rv, int) else 0
     except typer.Exit as exc:
         code = exc.exit_code

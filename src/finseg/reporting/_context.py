@@ -1,0 +1,69 @@
+"""What a report is made from: the run's metadata, its results table and its quality report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from finseg.exceptions import UserError
+from finseg.ingest import QualityReport
+from finseg.reporting._i18n import LANGS, t
+
+__all__ = ["ReportContext"]
+
+
+@dataclass
+class ReportContext:
+    """Everything a section builder may read.
+
+    Parameters
+    ----------
+    run : dict
+        Run metadata: ``run_id``, ``status``, ``created_at``, ``finished_at``, ``input_path``,
+        ``input_sha256``, ``policy_version``, ``policy_hash``, ``model_ids`` (list),
+        ``row_counts`` (``{name: rows}``), ``timings`` (``{stage: seconds}``) and
+        ``finseg_version``.  Every key is optional; a missing one shows as "—".
+    results : pandas.DataFrame
+        One row per customer: canonical columns from :mod:`finseg.schema` plus stage
+        columns (``industry_section``, ``size_class``, ``region``, …).  May be empty and may
+        lack any column; sections then skip what they cannot draw and say so.
+    quality : QualityReport
+        The ingest data-quality report.
+    lang : {"zh", "en"}
+        The language of every label in the report.
+
+    Examples
+    --------
+    >>> ctx = ReportContext(run={"run_id": "r1"}, lang="zh")
+    >>> ctx.t("section.run.title")
+    '运行信息'
+    >>> ctx.has("total_assets")
+    False
+    """
+
+    run: dict[str, Any] = field(default_factory=dict)
+    results: pd.DataFrame = field(default_factory=pd.DataFrame)
+    quality: QualityReport = field(default_factory=QualityReport)
+    lang: str = "zh"
+
+    def __post_init__(self) -> None:
+        if self.lang not in LANGS:
+            raise UserError(
+                f"Report language must be one of {', '.join(LANGS)}, got {self.lang!r}.",
+                f"报告语言必须是 {'、'.join(LANGS)} 之一，收到的是 {self.lang!r}。",
+            )
+
+    @property
+    def run_id(self) -> str:
+        """The run's identifier, or an empty string."""
+        return str(self.run.get("run_id") or "")
+
+    def t(self, key: str, **values: Any) -> str:
+        """A catalogue string in the report's language (see :func:`finseg.reporting.t`)."""
+        return t(key, self.lang, **values)
+
+    def has(self, column: str) -> bool:
+        """Whether ``results`` has ``column`` with at least one non-missing value."""
+        return column in self.results.columns and bool(self.results[column].notna().any())

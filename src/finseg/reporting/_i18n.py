@@ -1,0 +1,227 @@
+"""The report's UI strings in Chinese and English.
+
+Every string a report shows that is not a field label (those come from :mod:`finseg.schema`)
+or an industry name (:mod:`finseg.industry`) lives here, once, in both languages.
+
+>>> t("section.quality.title", "zh")
+'数据质量'
+>>> t("portfolio.customers", "en", n="1,200")
+'This run covers 1,200 customers.'
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["CATALOGUE", "LANGS", "t", "t_or"]
+
+#: Languages a report can be written in.
+LANGS: tuple[str, ...] = ("zh", "en")
+
+#: key -> (zh, en).  Placeholders use :meth:`str.format` syntax.
+CATALOGUE: dict[str, tuple[str, str]] = {
+    # report frame --------------------------------------------------------------------------
+    "report.title": ("项目融资客户细分报告", "Project finance customer segmentation report"),
+    "report.run": ("运行编号", "Run"),
+    "report.generated": ("报告生成时间", "Report generated"),
+    "report.contents": ("目录", "Contents"),
+    "report.footer": (
+        "由 finseg {version} 生成。图表使用 Apache ECharts {echarts}，已内嵌于本文件，可离线打开。",
+        "Made by finseg {version}. Charts use Apache ECharts {echarts}, embedded in this file so "
+        "it opens offline.",
+    ),
+    "report.noscript": (
+        "图表需要启用 JavaScript 才能显示；表格不受影响。",
+        "Charts need JavaScript; the tables do not.",
+    ),
+    "report.no_rows": ("（无数据）", "(no rows)"),
+    # common words --------------------------------------------------------------------------
+    "common.none_yet": ("尚无", "none yet"),
+    "common.customers": ("客户数", "Customers"),
+    "common.share": ("占比", "Share"),
+    "common.other": ("其他", "Other"),
+    "common.unknown": ("未填写", "Not given"),
+    "common.item": ("项目", "Item"),
+    "common.value": ("内容", "Value"),
+    "unit.wan_yuan": ("万元", "CNY 10k"),
+    "unit.seconds": ("秒", "s"),
+    "moneyunit.yuan": ("元", "yuan"),
+    "moneyunit.thousand": ("千元", "thousand yuan"),
+    "moneyunit.wan": ("万元", "10k yuan"),
+    "moneyunit.yi": ("亿元", "100m yuan"),
+    "chart.skipped_missing": (
+        "未绘制“{chart}”：数据中没有“{column}”列。",
+        '"{chart}" is not drawn: the data has no column "{column}".',
+    ),
+    "chart.skipped_nodata": (
+        "未绘制“{chart}”：本次运行没有记录这项数据。",
+        '"{chart}" is not drawn: the run recorded no such data.',
+    ),
+    "chart.skipped_empty": (
+        "未绘制“{chart}”：“{column}”列没有可用的数值。",
+        '"{chart}" is not drawn: column "{column}" has no usable values.',
+    ),
+    # run metadata --------------------------------------------------------------------------
+    "section.run.title": ("运行信息", "Run metadata"),
+    "run.narrative": (
+        "运行 {run_id} 的状态为“{status}”，处理 {rows} 行数据，共用时 {seconds} 秒。",
+        "Run {run_id} is {status}; it processed {rows} rows in {seconds} seconds.",
+    ),
+    "run.run_id": ("运行编号", "Run ID"),
+    "run.status": ("状态", "Status"),
+    "run.created_at": ("开始时间", "Started"),
+    "run.finished_at": ("完成时间", "Finished"),
+    "run.finseg_version": ("finseg 版本", "finseg version"),
+    "run.input_path": ("数据文件", "Data file"),
+    "run.input_sha256": ("数据文件 SHA-256", "Data file SHA-256"),
+    "run.policy_version": ("策略版本", "Policy version"),
+    "run.policy_hash": ("策略哈希值", "Policy hash"),
+    "run.model_ids": ("模型编号", "Model IDs"),
+    "run.table.meta": ("运行概要", "Run summary"),
+    "run.table.rows": ("行数统计", "Row counts"),
+    "run.table.timings": ("各阶段耗时", "Time per stage"),
+    "run.chart.timings": ("各阶段耗时（秒）", "Time per stage (seconds)"),
+    "run.col.stage": ("阶段", "Stage"),
+    "run.col.seconds": ("耗时（秒）", "Seconds"),
+    "run.col.count": ("项目", "Count"),
+    "run.col.rows": ("行数", "Rows"),
+    "status.done": ("已完成", "done"),
+    "status.finished": ("已完成", "finished"),
+    "status.failed": ("失败", "failed"),
+    "status.running": ("运行中", "running"),
+    "status.partial": ("未完成", "partial"),
+    "stage.ingest": ("数据导入", "Ingest"),
+    "stage.overview": ("组合概览", "Portfolio overview"),
+    "stage.features": ("特征计算", "Features"),
+    "stage.risk": ("风险评级", "Risk grading"),
+    "stage.segments": ("客户分群", "Segmentation"),
+    "stage.strategy": ("融资策略", "Strategy"),
+    "stage.allocation": ("额度配置", "Allocation"),
+    "stage.store": ("结果保存", "Store"),
+    "stage.report": ("报告生成", "Report"),
+    "stage.total": ("合计", "Total"),
+    "rows.input": ("读入行数", "Rows read"),
+    "rows.rows_in": ("读入行数", "Rows read"),
+    "rows.rows": ("结果行数", "Rows in results"),
+    "rows.kept": ("保留行数", "Rows kept"),
+    "rows.quarantined": ("隔离行数", "Rows quarantined"),
+    "rows.output": ("输出行数", "Rows written"),
+    "rows.customers": ("客户数", "Customers"),
+    # data quality --------------------------------------------------------------------------
+    "section.quality.title": ("数据质量", "Data quality"),
+    "quality.narrative": (
+        "从 {files} 个文件（工作表）读入 {rows_in} 行，保留 {rows_out} 行，隔离 {quarantined} 行；"
+        "发现错误 {errors} 个、警告 {warnings} 个、提示 {notes} 个。",
+        "Read {rows_in} rows from {files} file(s) or sheet(s); kept {rows_out} and quarantined "
+        "{quarantined}; found {errors} error(s), {warnings} warning(s) and {notes} note(s).",
+    ),
+    "quality.empty": ("本次运行没有数据质量报告。", "This run has no data-quality report."),
+    "quality.no_problems": ("未发现数据问题。", "No data problems were found."),
+    "quality.truncated": (
+        "共有 {total} 个问题，下表列出前 {n} 个；完整清单见运行目录中的数据质量文件。",
+        "There are {total} problems; the table lists the first {n}, and the full list is in "
+        "the run's data-quality file.",
+    ),
+    "quality.missing_optional": (
+        "数据中缺少以下可选字段：{fields}。",
+        "These optional fields are absent from the data: {fields}.",
+    ),
+    "quality.table.files": ("各文件读取情况", "Rows per file"),
+    "quality.table.by_rule": ("按规则统计的问题", "Problems by rule"),
+    "quality.table.problems": ("问题明细（前 {n} 个）", "Problems (first {n})"),
+    "quality.table.problems_all": ("问题明细", "Problems"),
+    "quality.table.unmapped": ("未识别的列", "Unrecognised columns"),
+    "quality.chart.by_rule": ("按规则统计的问题数", "Problems by rule"),
+    "quality.col.file": ("文件", "File"),
+    "quality.col.sheet": ("工作表", "Sheet"),
+    "quality.col.format": ("格式", "Format"),
+    "quality.col.encoding": ("编码", "Encoding"),
+    "quality.col.unit": ("金额单位", "Money unit"),
+    "quality.col.rows_read": ("读入行数", "Rows read"),
+    "quality.col.rows_kept": ("保留行数", "Rows kept"),
+    "quality.col.rows_quarantined": ("隔离行数", "Quarantined"),
+    "quality.col.rows_skipped_blank": ("跳过空行", "Blank rows skipped"),
+    "quality.col.rows_skipped_total": ("跳过合计行", "Total rows skipped"),
+    "quality.col.rule": ("规则", "Rule"),
+    "quality.col.problems": ("问题数", "Problems"),
+    "quality.col.row": ("行号", "Row"),
+    "quality.col.column": ("列", "Column"),
+    "quality.col.value": ("取值", "Value"),
+    "quality.col.severity": ("级别", "Severity"),
+    "quality.col.message": ("说明", "Message"),
+    "severity.error": ("错误", "Error"),
+    "severity.warning": ("警告", "Warning"),
+    "severity.note": ("提示", "Note"),
+    # portfolio overview --------------------------------------------------------------------
+    "section.portfolio.title": ("组合概览", "Portfolio overview"),
+    "portfolio.empty": ("本次运行没有客户数据。", "This run has no customer rows."),
+    "portfolio.customers": ("本次运行共有 {n} 户客户。", "This run covers {n} customers."),
+    "portfolio.breadth": (
+        "客户分布在 {sections} 个行业门类、{regions} 个地区。",
+        "They come from {sections} industry sections and {regions} regions.",
+    ),
+    "portfolio.requested": (
+        "申请金额合计 {amount} 万元，户均 {mean} 万元。",
+        "Requested amounts total {amount} (CNY 10k), {mean} per customer.",
+    ),
+    "portfolio.as_of_one": ("报表日期为 {date}。", "Statements are dated {date}."),
+    "portfolio.as_of": (
+        "报表日期从 {first} 到 {last}。",
+        "Statement dates run from {first} to {last}.",
+    ),
+    "portfolio.region_rest": (
+        "另有 {k} 个地区共 {n} 户客户未在图中列出。",
+        "{k} more regions with {n} customers are not shown in the chart.",
+    ),
+    "portfolio.chart.industry": ("按行业门类的客户数", "Customers by industry section"),
+    "portfolio.chart.size": ("按企业规模的客户数", "Customers by size class"),
+    "portfolio.chart.region": ("客户数最多的 {n} 个地区", "Top {n} regions by customers"),
+    "portfolio.chart.hist": (
+        "{field}分布（万元，对数分组）",
+        "{field}: distribution (CNY 10k, log-spaced bins)",
+    ),
+    "portfolio.table.industry": ("按行业门类", "By industry section"),
+    "portfolio.table.size": ("按企业规模", "By size class"),
+    "portfolio.table.region": ("按地区", "By region"),
+    "portfolio.table.amounts": ("主要金额统计（万元）", "Key amounts (CNY 10k)"),
+    "portfolio.col.section": ("门类", "Section"),
+    "portfolio.col.section_name": ("门类名称", "Section name"),
+    "portfolio.col.size_class": ("企业规模", "Size class"),
+    "portfolio.col.amount": ("指标", "Amount"),
+    "portfolio.col.requested": ("申请金额（万元）", "Requested (CNY 10k)"),
+    "portfolio.col.count": ("有值客户数", "Customers with a value"),
+    "portfolio.col.sum": ("合计", "Sum"),
+    "portfolio.col.median": ("中位数", "Median"),
+    "portfolio.col.p10": ("P10（10%分位数）", "P10"),
+    "portfolio.col.p90": ("P90（90%分位数）", "P90"),
+    "hist.nonpositive": ("≤0", "≤0"),
+    # Excel ---------------------------------------------------------------------------------
+    "xlsx.summary": ("摘要", "Summary"),
+    "xlsx.see_sheet": ("明细见工作表“{sheet}”", 'See sheet "{sheet}"'),
+    "xlsx.language": ("报告语言", "Report language"),
+    "xlsx.language_name": ("中文", "English"),
+}
+
+
+def t(key: str, lang: str, **values: Any) -> str:
+    """The string ``key`` in ``lang`` (``"zh"`` or ``"en"``), formatted with ``values``.
+
+    Raises ``KeyError`` for an unknown key: a typo should fail a test, not reach a report.
+
+    >>> t("common.share", "zh")
+    '占比'
+    """
+    zh, en = CATALOGUE[key]
+    text = zh if lang == "zh" else en
+    return text.format(**values) if values else text
+
+
+def t_or(key: str, lang: str, default: str) -> str:
+    """``t(key, lang)`` when the catalogue has ``key``, else ``default``.
+
+    For open vocabularies (stage names, run statuses) that a later stage may extend.
+
+    >>> t_or("stage.spark", "en", "spark")
+    'spark'
+    """
+    return t(key, lang) if key in CATALOGUE else default
