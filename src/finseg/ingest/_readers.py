@@ -156,11 +156,12 @@ def _csv_body(path: Path, encoding: str, delimiter: str, start: int, width: int)
         raise IngestError(
             f"{path}: cannot be read as CSV: {exc}", f"{path}：无法按 CSV 读取：{exc}"
         ) from exc
+    # pyarrow numbers rejected rows by their line in the whole file (skipped rows counted)
     lines = np.setdiff1d(
         np.arange(start + 1, start + 1 + table.num_rows + len(rejected)),
-        np.array([start + n for n, _ in rejected], dtype=np.int64),
+        np.array([n for n, _ in rejected], dtype=np.int64),
     )
-    return table, lines, [(start + n, t) for n, t in rejected]
+    return table, lines, rejected
 
 
 def _arrow_enc(encoding: str) -> str:
