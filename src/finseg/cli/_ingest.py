@@ -7,10 +7,19 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from finseg.cli._app import LangOption, app, check_lang, err, out, parse_date
 from finseg.exceptions import IngestError, UserError
-from finseg.ingest import IngestResult, QualityReport, Severity, Unit, ingest, write_outputs
+from finseg.ingest import (
+    IngestResult,
+    QualityReport,
+    Severity,
+    Unit,
+    ingest,
+    rule_label,
+    write_outputs,
+)
 from finseg.ingest._write import check_output
 
 __all__ = ["ingest_command", "print_quality"]
@@ -58,9 +67,14 @@ def print_quality(report: QualityReport, lang: str, limit: int = 10) -> None:
     for p in shown:
         style = "red" if p.severity is Severity.ERROR else "yellow"
         message = p.message_zh if lang == "zh" else p.message_en
-        problems.add_row(p.where(lang), p.value or "", f"[{style}]{p.rule}[/]", message)
+        problems.add_row(
+            Text(p.where(lang)),
+            Text(p.value or ""),
+            Text(rule_label(p.rule, lang), style),
+            Text(message),
+        )
     out.print(problems)
-    rules = ", ".join(f"{rule} {n:,}" for rule, n in report.by_rule().items())
+    rules = ", ".join(f"{rule_label(rule, lang)} {n:,}" for rule, n in report.by_rule().items())
     out.print(_t(lang, "按规则统计：", "By rule: ") + rules)
 
 

@@ -8,12 +8,13 @@ column as the user sees them.  Rows with errors are quarantined, never silently 
 from __future__ import annotations
 
 from finseg.ingest._api import PROVENANCE, IngestResult, ingest, ingest_sheet
-from finseg.ingest._quality import FileSummary, Problem, QualityReport, Severity
+from finseg.ingest._quality import RULES, FileSummary, Problem, QualityReport, Severity, rule_label
 from finseg.ingest._units import Unit
 from finseg.ingest._write import check_output, quarantine_path, write_outputs, write_table
 
 __all__ = [
     "PROVENANCE",
+    "RULES",
     "FileSummary",
     "IngestResult",
     "Problem",
@@ -24,6 +25,7 @@ __all__ = [
     "ingest",
     "ingest_sheet",
     "quarantine_path",
+    "rule_label",
     "write_outputs",
     "write_table",
 ]

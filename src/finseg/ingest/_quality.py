@@ -9,7 +9,45 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-__all__ = ["FileSummary", "Problem", "QualityReport", "Severity"]
+__all__ = ["RULES", "FileSummary", "Problem", "QualityReport", "Severity", "rule_label"]
+
+#: Every rule ingest checks, with a short label in each language.
+RULES: dict[str, tuple[str, str]] = {
+    "required": ("必填为空", "required field empty"),
+    "not_a_number": ("非数字", "not a number"),
+    "thousands_separator": ("千分位错误", "bad thousands separator"),
+    "percent_amount": ("金额为百分数", "percentage as amount"),
+    "not_whole": ("非整数", "not a whole number"),
+    "too_large": ("数值过大", "number too large"),
+    "not_a_date": ("非日期", "not a date"),
+    "excel_serial": ("Excel 日期序号", "Excel date serial"),
+    "not_a_flag": ("非是/否", "not yes/no"),
+    "unknown_category": ("未知取值", "unknown value"),
+    "credit_code": ("信用代码无效", "invalid credit code"),
+    "industry_code": ("行业代码无效", "invalid industry code"),
+    "bounds": ("超出范围", "out of bounds"),
+    "balance_identity": ("资产≠负债+权益", "assets ≠ liabilities + equity"),
+    "current_assets_bound": ("流动资产>总资产", "current assets > total assets"),
+    "current_liabilities_bound": ("流动负债>总负债", "current liabilities > total"),
+    "current_assets_parts": ("流动资产构成超额", "current asset parts exceed total"),
+    "asset_parts": ("资产构成超额", "asset parts exceed total"),
+    "short_term_debt_bound": ("短期借款>流动负债", "short-term debt > current liabilities"),
+    "long_term_debt_bound": ("长期借款>总负债", "long-term debt > total liabilities"),
+    "founded_after_as_of": ("成立晚于报表日", "founded after statement date"),
+    "as_of_in_future": ("报表日在未来", "statement date in the future"),
+    "as_of_filled": ("报表日期已填补", "statement date filled"),
+    "dpd_without_overdue": ("逾期天数与次数矛盾", "DPD without overdue count"),
+    "collateral_without_type": ("信用却有押品价值", "collateral value, unsecured"),
+    "duplicate": ("重复行", "duplicate row"),
+    "cell_count": ("单元格数不符", "wrong number of cells"),
+    "totals_row": ("合计行", "totals row"),
+}
+
+
+def rule_label(rule: str, lang: str = "en") -> str:
+    """Short label of a rule (the rule id itself for one not in :data:`RULES`)."""
+    labels = RULES.get(rule)
+    return rule if labels is None else labels[0 if lang == "zh" else 1]
 
 
 class Severity(StrEnum):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from finseg.ingest import Problem, QualityReport
+from finseg.ingest import Problem, QualityReport, rule_label
 from finseg.reporting._charts import bar_chart, bar_height
 from finseg.reporting._context import ReportContext
 from finseg.reporting._i18n import t_or
@@ -103,7 +103,7 @@ def _by_rule_table(ctx: ReportContext, report: QualityReport) -> Table:
     total = sum(by_rule.values())
     rule, problems, share = _col(ctx, "rule"), _col(ctx, "problems"), ctx.t("common.share")
     frame = pd.DataFrame({
-        rule: list(by_rule),
+        rule: [rule_label(r, ctx.lang) for r in by_rule],
         problems: list(by_rule.values()),
         share: [n / total for n in by_rule.values()],
     })  # fmt: skip
@@ -130,7 +130,7 @@ def _problem_record(ctx: ReportContext, p: Problem) -> dict[str, object]:
         _col(ctx, "row"): p.row,
         _col(ctx, "column"): column,
         _col(ctx, "value"): "" if p.value is None else str(p.value),
-        _col(ctx, "rule"): p.rule,
+        _col(ctx, "rule"): rule_label(p.rule, ctx.lang),
         _col(ctx, "severity"): t_or(f"severity.{p.severity}", ctx.lang, str(p.severity)),
         _col(ctx, "message"): p.message_zh if ctx.lang == "zh" else p.message_en,
     }
