@@ -61,20 +61,30 @@ class _Part:
         return mask
 
 
+def _empty(col: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    if not pa.types.is_string(col.type):
+        col = pc.cast(col, pa.string())
+    text = pc.utf8_trim_whitespace(col.fill_null(""))
+    return pc.is_in(text, value_set=pa.array(MISSING_TOKENS)).to_numpy(zero_copy_only=False)
+
+
 def _blank_and_total(raw: pa.Table, layout: HeaderLayout) -> tuple[np.ndarray, np.ndarray]:
-    columns = [c if pa.types.is_string(c.type) else pc.cast(c, pa.string()) for c in raw.columns]
-    empty = [
-        pc.is_in(
-            pc.utf8_trim_whitespace(col.fill_null("")), value_set=pa.array(MISSING_TOKENS)
-        ).to_numpy(zero_copy_only=False)
-        for col in columns
-    ]
-    blank = np.logical_and.reduce(empty) if empty else np.zeros(raw.num_rows, bool)
+    """Rows with no value at all, and totals rows (合计/总计/Total in an identifying cell)."""
+    blank = np.zeros(raw.num_rows, dtype=bool)
+    if raw.num_columns:
+        candidates = np.flatnonzero(_empty(raw.column(0)))
+        for j in range(1, raw.num_columns):  # narrow down: usually no row survives the first
+            if not len(candidates):
+                break
+            candidates = candidates[_empty(raw.column(j).take(pa.array(candidates)))]
+        blank[candidates] = True
     probe = {c.index for c in layout.columns if c.field in ("customer_id", "customer_name")}
     probe |= set(range(min(3, raw.num_columns)))
     total = np.zeros(raw.num_rows, dtype=bool)
     for j in sorted(probe):
-        text = pc.utf8_lower(pc.utf8_trim_whitespace(columns[j].fill_null("")))
+        col = raw.column(j)
+        col = col if pa.types.is_string(col.type) else pc.cast(col, pa.string())
+        text = pc.utf8_lower(pc.utf8_trim_whitespace(col.fill_null("")))
         total |= pc.match_substring_regex(text, _TOTAL_WORDS).to_numpy(zero_copy_only=False)
     return blank, total & ~blank
 
@@ -216,7 +226,8 @@ def ingest_sheet(
                 sheet.sheet,
             )
         )
-    raw, rows = raw.filter(pa.array(keep)), rows[keep]
+    if not keep.all():  # filtering copies every column: only when a row goes
+        raw, rows = raw.filter(pa.array(keep)), rows[keep]
     part = _Part(pd.DataFrame(index=pd.RangeIndex(raw.num_rows)), raw, layout, summary)
     reporter = _Reporter(part, rows, report)
     factor = Unit(summary.unit).factor

@@ -83,8 +83,16 @@ class ParsedColumn:
 def _as_strings(arr: pa.Array) -> pa.Array:
     if not pa.types.is_string(arr.type) and not pa.types.is_large_string(arr.type):
         arr = pc.cast(arr, pa.string())
-    arr = pc.utf8_trim_whitespace(pc.utf8_normalize(arr.fill_null(""), "NFKC"))
-    return arr
+    arr = arr.fill_null("")
+    if not pc.all(pc.string_is_ascii(arr)).as_py():  # NFKC cannot change pure ASCII: skip it
+        arr = pc.utf8_normalize(arr, "NFKC")
+    return pc.utf8_trim_whitespace(arr)
+
+
+def _factorize(s: pa.Array) -> tuple[np.ndarray, list[str]]:
+    """Codes per cell and the distinct values, via Arrow (no Python string per cell)."""
+    encoded = pc.dictionary_encode(s)
+    return encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary.to_pylist()
 
 
 #: For identifiers and names only dashes and empty cells are missing: "NA" may be an ID.
@@ -97,8 +105,7 @@ def _missing(s: pa.Array, tokens: tuple[str, ...] = MISSING_TOKENS) -> np.ndarra
 
 def _by_distinct(s: pa.Array, mask: np.ndarray, parse: Callable[[str], tuple]) -> list[tuple]:
     """Apply ``parse`` once per distinct value among the masked cells; one result per cell."""
-    idx = np.flatnonzero(mask)
-    codes, uniques = pd.factorize(np.asarray(s.take(pa.array(idx)).to_pylist(), dtype=object))
+    codes, uniques = _factorize(s.filter(pa.array(mask)))
     parsed = [parse(u) for u in uniques]
     return [parsed[c] for c in codes]
 
@@ -142,58 +149,76 @@ _NUMBER_MESSAGES = {
 _MAX_ABS = 1e15
 
 
+#: Rule codes of numeric cells, as small integers so that a million rows compare fast.
+_RULE_CODES = ("", "percent", *_NUMBER_MESSAGES)
+_CODE = {rule: i for i, rule in enumerate(_RULE_CODES)}
+_NULL = pa.scalar(None, pa.string())
+
+
+def _cast_all(s: pa.Array, missing: np.ndarray) -> np.ndarray | None:
+    """Every non-missing cell as float64 in one Arrow cast, or ``None`` when one cannot be."""
+    try:
+        cast = pc.cast(pc.if_else(pa.array(missing), _NULL, s), pa.float64())
+    except pa.ArrowInvalid:
+        return None
+    return cast.to_numpy(zero_copy_only=False)
+
+
 def _numbers(arr: pa.Array, f: Field, factor: float) -> ParsedColumn:
     n = len(arr)
+    codes = np.zeros(n, dtype=np.int8)
+    cell_factor: np.ndarray | None = None
     if pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type):
         values = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
-        cell_factor = np.full(n, np.nan)
-        rules = np.full(n, None, dtype=object)
+        missing = np.isnan(values)
     else:
         s = _as_strings(arr)
         missing = _missing(s)
-        fast = pc.match_substring_regex(s, _FAST_NUMBER).to_numpy(zero_copy_only=False)
-        values = np.full(n, np.nan)
-        if fast.any():
-            values[fast] = pc.cast(pc.filter(s, pa.array(fast)), pa.float64()).to_numpy()
-        cell_factor = np.full(n, np.nan)
-        rules = np.full(n, None, dtype=object)
-        slow = ~fast & ~missing
-        if slow.any():
-            results = _by_distinct(s, slow, _parse_number)
-            values[slow] = [np.nan if r[0] is None else r[0] for r in results]
-            cell_factor[slow] = [np.nan if r[1] is None else r[1] for r in results]
-            rules[slow] = [r[2] for r in results]
-    return _finish_numbers(values, cell_factor, rules, f, factor)
+        values = _cast_all(s, missing)  # the common case: a clean numeric column
+        if values is None:
+            fast = pc.match_substring_regex(s, _FAST_NUMBER).to_numpy(zero_copy_only=False)
+            values = np.full(n, np.nan)
+            if fast.any():
+                values[fast] = pc.cast(pc.filter(s, pa.array(fast)), pa.float64()).to_numpy()
+            slow = ~fast & ~missing
+            if slow.any():
+                results = _by_distinct(s, slow, _parse_number)
+                values[slow] = [np.nan if r[0] is None else r[0] for r in results]
+                cell_factor = np.full(n, np.nan)
+                cell_factor[slow] = [np.nan if r[1] is None else r[1] for r in results]
+                codes[slow] = [_CODE[r[2] or ""] for r in results]
+    codes[np.isnan(values) & ~missing & (codes == 0)] = _CODE["not_a_number"]  # "NAN", "nan%"
+    return _finish_numbers(values, cell_factor, codes, f, factor)
 
 
-def _finish_numbers(values, cell_factor, rules, f: Field, factor: float) -> ParsedColumn:
-    issues: list[CellIssue] = []
-    percent = rules == "percent"
-    if f.kind is not Kind.NUMBER and percent.any():
-        rules = np.where(percent, "percent_amount", rules)
-        values = np.where(percent, np.nan, values)
-    non_finite = ~np.isfinite(values) & ~np.isnan(values)
-    if non_finite.any():
-        rules = np.where(non_finite, "not_a_number", rules)
-        values = np.where(non_finite, np.nan, values)
+def _finish_numbers(values, cell_factor, codes, f: Field, factor: float) -> ParsedColumn:
+    values = np.array(values, dtype=np.float64)  # Arrow hands out read-only views
+
+    def flag(mask: np.ndarray, rule: str) -> None:
+        codes[mask] = _CODE[rule]
+        values[mask] = np.nan
+
+    percent = codes == _CODE["percent"]
+    if f.kind is Kind.NUMBER:
+        codes[percent] = 0  # 12% is a plain number here: already divided by 100
+    else:
+        flag(percent, "percent_amount")
+    flag(np.isinf(values), "not_a_number")
     if f.kind is Kind.MONEY:
-        scale = np.where(np.isnan(cell_factor), factor, cell_factor)
+        scale = (
+            factor if cell_factor is None else np.where(np.isnan(cell_factor), factor, cell_factor)
+        )
         values = np.round(values * scale, 2)
     with np.errstate(invalid="ignore"):
-        huge = np.abs(values) > _MAX_ABS
-    if huge.any():  # beyond any real balance sheet, and beyond exact integers in float64
-        rules = np.where(huge, "too_large", rules)
-        values = np.where(huge, np.nan, values)
-    if f.kind is Kind.COUNT:
-        frac = ~np.isnan(values) & (values != np.round(values))
-        rules = np.where(frac, "not_whole", rules)
-        values = np.where(frac, np.nan, values)
-    for rule, (zh, en) in _NUMBER_MESSAGES.items():
-        mask = rules == rule
-        if mask.any():
-            issues.append(CellIssue(mask, rule, zh, en))
-    values = pd.Series(values).astype("Int64" if f.kind is Kind.COUNT else "float64")
-    return ParsedColumn(values, issues)
+        flag(np.abs(values) > _MAX_ABS, "too_large")  # beyond any balance sheet and exact floats
+        if f.kind is Kind.COUNT:
+            flag(~np.isnan(values) & (values != np.round(values)), "not_whole")
+    issues = []
+    for code in np.unique(codes[codes > 0]):
+        rule = _RULE_CODES[code]
+        issues.append(CellIssue(codes == code, rule, *_NUMBER_MESSAGES[rule]))
+    series = pd.Series(values)
+    return ParsedColumn(series.astype("Int64") if f.kind is Kind.COUNT else series, issues)
 
 
 # -- dates --------------------------------------------------------------------------------------
@@ -287,10 +312,9 @@ def _flags(arr: pa.Array, f: Field) -> ParsedColumn:
         return ParsedColumn(pd.Series(arr.to_pandas(), dtype="boolean"))
     s = pc.utf8_lower(_as_strings(arr))
     missing = _missing(s)
-    codes, uniques = pd.factorize(np.asarray(s.to_pylist(), dtype=object))
+    codes, uniques = _factorize(s)
     lookup = np.array(
-        [True if u in _TRUE else False if u in _FALSE else None for u in uniques] + [None],
-        dtype=object,
+        [True if u in _TRUE else False if u in _FALSE else None for u in uniques], dtype=object
     )
     values = lookup[codes]
     bad = pd.isna(values) & ~missing
@@ -313,8 +337,8 @@ def _categories(arr: pa.Array, f: Field) -> ParsedColumn:
     }
     s = _as_strings(arr)
     missing = _missing(s)
-    codes, uniques = pd.factorize(np.asarray(s.to_pylist(), dtype=object))
-    lookup = np.array([spelled.get(normalise_header(u)) for u in uniques] + [None], dtype=object)
+    codes, uniques = _factorize(s)
+    lookup = np.array([spelled.get(normalise_header(u)) for u in uniques], dtype=object)
     values = lookup[codes]
     unknown = pd.isna(values) & ~missing
     issues = []
@@ -348,15 +372,21 @@ def _credit_codes(s: pa.Array, missing: np.ndarray) -> np.ndarray:
     ok = (pc.binary_length(upper).to_numpy(zero_copy_only=False) == 18) & pc.string_is_ascii(
         upper
     ).to_numpy(zero_copy_only=False)
-    raw = np.asarray(pc.if_else(pa.array(ok), upper, "").to_pylist(), dtype="S18")
-    table = np.full(256, -1, dtype=np.int64)
-    for i, ch in enumerate(creditcode.ALPHABET):
-        table[ord(ch)] = i
-    digits = table[raw.view(np.uint8).reshape(-1, 18)]
-    weights = np.array([pow(3, i, 31) for i in range(17)])
-    check = (31 - (digits[:, :17] * weights).sum(axis=1) % 31) % 31
-    ok &= (digits >= 0).all(axis=1) & (check == digits[:, 17])
+    candidates = pc.filter(upper, pa.array(ok))
+    if len(candidates):
+        # 18 ASCII bytes each, back to back in Arrow's data buffer: read them as a matrix
+        offsets = np.frombuffer(candidates.buffers()[1], dtype=np.int32)
+        first, last = offsets[candidates.offset], offsets[candidates.offset + len(candidates)]
+        raw = np.frombuffer(candidates.buffers()[2], dtype=np.uint8)[first:last].reshape(-1, 18)
+        digits = _CODE_VALUE[raw]
+        check = (31 - (digits[:, :17] * _CODE_WEIGHTS).sum(axis=1) % 31) % 31
+        ok[ok] = (digits >= 0).all(axis=1) & (check == digits[:, 17])
     return ok | missing
+
+
+_CODE_VALUE = np.full(256, -1, dtype=np.int64)
+_CODE_VALUE[[ord(c) for c in creditcode.ALPHABET]] = np.arange(len(creditcode.ALPHABET))
+_CODE_WEIGHTS = np.array([pow(3, i, 31) for i in range(17)])
 
 
 def _codes(arr: pa.Array, f: Field) -> ParsedColumn:
@@ -385,8 +415,8 @@ def _codes(arr: pa.Array, f: Field) -> ParsedColumn:
 
 
 def _industry_codes(s: pa.Array, missing: np.ndarray) -> ParsedColumn:
-    codes, uniques = pd.factorize(np.asarray(s.to_pylist(), dtype=object))
-    parsed = [normalise_code(u) for u in uniques] + [(None, None)]
+    codes, uniques = _factorize(s)
+    parsed = [normalise_code(u) for u in uniques]
     values = np.array([p[0] for p in parsed], dtype=object)[codes]
     problems = np.array([p[1] for p in parsed], dtype=object)[codes]
     bad = pd.isna(values) & ~missing

@@ -120,38 +120,42 @@ def _sniff_delimiter(text: str, path: Path) -> str:
     return max(counts, key=lambda d: counts[d]) if max(counts.values()) else ","
 
 
-def _csv_body(path: Path, encoding: str, delimiter: str, start: int, width: int):
+def _read_arrow_csv(path: Path, encoding: str, delimiter: str, start: int, width: int,
+                    threads: bool, on_invalid) -> pa.Table:  # fmt: skip
     import pyarrow.csv as pacsv
 
+    names = [f"c{i}" for i in range(width)]
+    return pacsv.read_csv(
+        path,
+        read_options=pacsv.ReadOptions(
+            use_threads=threads, skip_rows=start, column_names=names,
+            encoding=_arrow_enc(encoding), block_size=1 << 24,
+        ),
+        parse_options=pacsv.ParseOptions(
+            delimiter=delimiter, invalid_row_handler=on_invalid, ignore_empty_lines=False,
+            newlines_in_values=False,
+        ),
+        convert_options=pacsv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )  # fmt: skip
+
+
+def _csv_body(path: Path, encoding: str, delimiter: str, start: int, width: int):
+    """Read with threads; only when a row has the wrong number of cells, read again on one
+    thread, the only way pyarrow tells each rejected row's line number."""
     rejected: list[tuple[int, str]] = []
 
     def on_invalid(row) -> str:
         rejected.append((row.number, row.text))
         return "skip"
 
-    names = [f"c{i}" for i in range(width)]
     try:
-        table = pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(
-                use_threads=False,
-                skip_rows=start,
-                column_names=names,
-                encoding=_arrow_enc(encoding),
-                block_size=1 << 24,
-            ),
-            parse_options=pacsv.ParseOptions(
-                delimiter=delimiter,
-                invalid_row_handler=on_invalid,
-                ignore_empty_lines=False,
-                newlines_in_values=False,
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()),
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
+        table = _read_arrow_csv(path, encoding, delimiter, start, width, True, on_invalid)
+        if rejected:
+            rejected.clear()
+            table = _read_arrow_csv(path, encoding, delimiter, start, width, False, on_invalid)
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         raise IngestError(
             f"{path}: cannot be read as CSV: {exc}", f"{path}：无法按 CSV 读取：{exc}"

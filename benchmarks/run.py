@@ -1,0 +1,125 @@
+"""Ingest benchmarks: time and peak memory of ``finseg ingest`` on large bank exports.
+
+    python benchmarks/run.py                      # full sizes, print the table
+    python benchmarks/run.py --write docs/benchmarks.md   # what ``make bench`` runs
+    python benchmarks/run.py --quick              # small inputs, a smoke run
+
+Acceptance targets: a 1,000,000-row CSV with all fields in <= 30 s and <= 3 GB peak memory;
+a 100,000-row xlsx in <= 60 s.  A missed target is reported as MISSED; the exit code is still
+0 (a child that fails is FAILED and also exits 0 — the table says what happened).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+# Run as a script, ``benchmarks/`` is on sys.path and the helpers import as top-level modules.
+from _inputs import ensure_input, gbk_csv, plain_csv, xlsx_export
+from _machine import describe
+from _measure import Runs, ingest_command, measure
+from _report import Result, Target, markdown, text_table, write_doc
+
+
+@dataclass(frozen=True)
+class Case:
+    """One benchmark: an input file of ``rows`` rows made by ``make``, and its target."""
+
+    name: str
+    description: str
+    filename: str
+    rows: int
+    make: Callable[[Path, int, int], None]
+    target: Target | None
+    repeat: int = 1
+
+
+def cases(quick: bool, repeat: int | None) -> list[Case]:
+    """The acceptance cases (or their ``--quick`` sizes) and the GBK/万元 variant."""
+    csv_rows, xlsx_rows = (20_000, 5_000) if quick else (1_000_000, 100_000)
+    tag = "quick" if quick else "full"
+    csv_target = None if quick else Target(seconds=30, peak_mb=3000)
+    xlsx_target = None if quick else Target(seconds=60)
+    return [
+        Case(
+            "csv",
+            "CSV, UTF-8, English headers, yuan",
+            f"ingest-{tag}-{csv_rows}.csv",
+            csv_rows,
+            plain_csv,
+            csv_target,
+            repeat or 1,
+        ),
+        Case(
+            "xlsx",
+            "XLSX bank export, Chinese headers, 万元, title rows",
+            f"ingest-{tag}-{xlsx_rows}.xlsx",
+            xlsx_rows,
+            xlsx_export,
+            xlsx_target,
+            repeat or 1,
+        ),
+        Case(
+            "csv-gbk",
+            "CSV, GBK, Chinese headers, 万元, title rows",
+            f"ingest-{tag}-{csv_rows}-gbk.csv",
+            csv_rows,
+            gbk_csv,
+            None,
+            repeat or 1,
+        ),
+    ]
+
+
+def run_case(case: Case, workdir: Path, seed: int) -> Result:
+    """Make (or reuse) the input, then time ``case.repeat`` fresh children."""
+    source, reused = ensure_input(workdir / case.filename, case.rows, seed, case.make)
+    print(f"[{case.name}] input {source} ({'reused' if reused else 'generated'})", flush=True)
+    out = workdir / f"out-{case.name}.parquet"
+    report = workdir / f"out-{case.name}.json"
+    runs = Runs()
+    for i in range(case.repeat):
+        run = measure(ingest_command(source, out, report), workdir / "bench.log", report)
+        runs.runs.append(run)
+        print(
+            f"[{case.name}] run {i + 1}/{case.repeat}: {run.seconds:.1f} s "
+            f"({run.cpu_seconds:.1f} s CPU), "
+            f"peak {run.peak_mb:,.0f} MB, exit {run.exit_code}",
+            flush=True,
+        )
+    return Result(case.name, case.description, case.rows, source.stat().st_size, runs, case.target)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workdir", type=Path, default=Path("bench-out"), help="inputs, outputs")
+    parser.add_argument("--write", type=Path, help="rewrite this Markdown file with the results")
+    parser.add_argument("--quick", action="store_true", help="20,000-row CSV, 5,000-row xlsx")
+    parser.add_argument("--repeat", type=int, help="runs per case (default 1)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the sample portfolio")
+    parser.add_argument("--case", action="append", help="run only this case (repeatable)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    machine = describe()  # before the runs: the load average at the start
+    chosen = [c for c in cases(args.quick, args.repeat) if not args.case or c.name in args.case]
+    results = [run_case(c, args.workdir, args.seed) for c in chosen]
+    print()
+    print(text_table(results))
+    missed = [r.name for r in results if r.verdict().startswith(("MISSED", "FAILED"))]
+    if missed:
+        print(f"\nMISSED or FAILED: {', '.join(missed)} — see the table above.")
+    if args.write:
+        command = "python benchmarks/run.py --quick" if args.quick else "make bench"
+        write_doc(args.write, markdown(results, machine, args.seed, command))
+        print(f"\nWrote {args.write}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
