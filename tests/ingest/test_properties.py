@@ -217,3 +217,17 @@ def test_units_round_trip(tmp_path_factory, amount, unit, where, grouped):
         csv.writer(fh).writerows([header, ["C1", "2024-12-31", "C38", text, "0"]])
     result = ingest([path], unit=unit if where == "option" else None)
     assert result.frame["total_assets"].tolist() == [yuan]
+
+
+@SETTINGS
+@given(
+    content=st.binary(max_size=2000),
+    suffix=st.sampled_from([".csv", ".xlsx", ".xls", ".parquet", ".tsv"]),
+)
+def test_junk_files_are_user_errors_never_tracebacks(tmp_path_factory, content, suffix):
+    path = tmp_path_factory.mktemp("j") / f"junk{suffix}"
+    path.write_bytes(content)
+    try:
+        ingest([path])
+    except UserError as exc:
+        assert exc.en and exc.zh

@@ -79,9 +79,12 @@ def test_all_sheets_or_one(tmp_path):
         else:
             sheet.write(0, 0, "本表为说明")
     book.close()
-    with pytest.raises(IngestError, match="no header row found"):
-        ingest([path])  # the notes sheet has no header: named, not silently skipped
+    whole = ingest([path])  # the notes sheet has no header: skipped, and the report says so
+    assert whole.frame["customer_id"].tolist() == ["C1", "C2"]
+    assert [p.sheet for p in whole.report.problems if p.rule == "sheet_skipped"] == ["说明"]
     assert ingest([path], sheet="二月").frame["customer_id"].tolist() == ["C2"]
+    with pytest.raises(IngestError, match="no header row found"):
+        ingest([path], sheet="说明")  # asked for by name: an error
     with pytest.raises(IngestError, match="no sheet named"):
         ingest([path], sheet="三月")
 
@@ -152,3 +155,20 @@ def test_header_unit_wins_over_title_and_option(tmp_path):
 
 def test_column_letters():
     assert [column_letter(i) for i in (0, 25, 26, 701, 702)] == ["A", "Z", "AA", "ZZ", "AAA"]
+
+
+def test_large_string_columns_from_parquet(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    codes = ["91350100M000100Y43", "91110000600037341L", "91440300708461136T"] * 2
+    table = pa.table({
+        "客户编号": pa.array([f"C{i}" for i in range(6)], pa.large_string()),
+        "报表日期": pa.array(["2024-12-31"] * 6, pa.large_string()),
+        "行业代码": pa.array(["C38"] * 6, pa.large_string()),
+        "资产总计": [1.0] * 6, "负债合计": [0.5] * 6,
+        "统一社会信用代码": pa.array(codes, pa.large_string()),
+    })  # fmt: skip
+    pq.write_table(table, tmp_path / "l.parquet")
+    result = ingest([tmp_path / "l.parquet"])
+    assert result.frame["credit_code"].tolist() == codes and not result.report.problems

@@ -36,8 +36,12 @@ out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 LangOption = Annotated[
-    str,
-    typer.Option("--lang", help="Language of labels: zh or en / 标签语言", envvar="FINSEG_LANG"),
+    str | None,
+    typer.Option(
+        "--lang",
+        help="Language of labels: zh or en (default: the workspace's, else zh) / 标签语言",
+        envvar="FINSEG_LANG",
+    ),
 ]
 
 
@@ -54,7 +58,10 @@ def parse_date(text: str | None, option: str) -> date | None:
         ) from None
 
 
-def check_lang(lang: str) -> str:
+def check_lang(lang: str | None, default: str = "zh") -> str:
+    """``lang`` if given (checked), else ``default`` (a workspace's language, or zh)."""
+    if lang is None:
+        return default
     if lang not in ("zh", "en"):
         raise UserError(
             f"--lang: expected zh or en, got {lang!r}", f"--lang：应为 zh 或 en，实际为 {lang!r}"
@@ -73,7 +80,7 @@ def schema(
     markdown: Annotated[
         Path | None, typer.Option("--markdown", help="Write the catalogue as Markdown to this file")
     ] = None,
-    lang: LangOption = "zh",
+    lang: LangOption = None,
 ) -> None:
     """Show the canonical field catalogue / 显示标准字段目录."""
     from finseg.schema import FIELDS, schema_markdown

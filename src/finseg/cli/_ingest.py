@@ -155,7 +155,7 @@ def ingest_command(
         str | None,
         typer.Option(help="Database URL for --sql, e.g. postgresql+psycopg://… / 数据库连接"),
     ] = None,
-    lang: LangOption = "zh",
+    lang: LangOption = None,
 ) -> None:
     """Read bank exports into the canonical table / 读取并标准化客户数据.
 
@@ -163,7 +163,7 @@ def ingest_command(
     reported with its file, row and column.  Rows with errors are written to
     OUT.quarantine.csv with the reasons; warnings keep the row.
     """
-    check_lang(lang)
+    lang = check_lang(lang)
     check_output(out_path)
     if bool(sql) != bool(db):
         raise UserError("--sql and --db go together", "--sql 与 --db 需同时指定")

@@ -88,14 +88,14 @@ def run_command(
 
 @runs_app.command("list")
 def runs_list(
-    workspace: WorkspaceOption = Path("."), limit: int = 20, lang: LangOption = "zh"
+    workspace: WorkspaceOption = Path("."), limit: int = 20, lang: LangOption = None
 ) -> None:
     """List recent runs / 列出最近的运行."""
     from finseg.store import list_runs, read_session
     from finseg.workspace import open_workspace
 
     ws = open_workspace(workspace)
-    zh = check_lang(lang) == "zh"
+    zh = check_lang(lang, ws.settings.language.value) == "zh"
     table = Table(
         *(
             ("运行编号", "状态", "开始 (UTC)", "行数", "输入")
@@ -132,7 +132,7 @@ def runs_show(run_id: str, workspace: WorkspaceOption = Path(".")) -> None:
 def report_command(
     run_id: Annotated[str, typer.Argument(help="Run id (see `finseg runs list`) / 运行编号")],
     workspace: WorkspaceOption = Path("."),
-    lang: LangOption = "zh",
+    lang: LangOption = None,
     fmt: Annotated[str, typer.Option("--format", help="html, xlsx or both / 报告格式")] = "both",
 ) -> None:
     """Write the HTML and/or Excel report of a run / 生成运行报告."""
@@ -140,7 +140,7 @@ def report_command(
     from finseg.workspace import open_workspace
 
     ws = open_workspace(workspace)
-    paths = report_run(ws, run_id, check_lang(lang), [fmt])
+    paths = report_run(ws, run_id, check_lang(lang, ws.settings.language.value), [fmt])
     ws.close()
     for kind, path in paths.items():
         out.print(f"{kind}: {path}")
@@ -151,7 +151,7 @@ def demo_command(
     workspace: WorkspaceOption = Path("demo-workspace"),
     customers: Annotated[int, typer.Option(help="Sample customers / 示例客户数")] = 2000,
     seed: Annotated[int, typer.Option(help="Random seed / 随机种子")] = 7,
-    lang: LangOption = "zh",
+    lang: LangOption = None,
 ) -> None:
     """The main job end to end: workspace, sample, ingest, run, report / 端到端演示."""
     import pandas as pd
@@ -161,7 +161,8 @@ def demo_command(
 
     if customers < 1:
         raise UserError("--customers must be at least 1", "--customers 至少为 1")
-    zh = check_lang(lang) == "zh"
+    lang = check_lang(lang)
+    zh = lang == "zh"
     with StageProgress(True) as progress:
         demo = run_demo(workspace, customers=customers, seed=seed, lang=lang, progress=progress)
     results = pd.read_parquet(demo.run.results)

@@ -40,7 +40,7 @@ def init_command(
         str | None,
         typer.Option(help="Database URL (default: SQLite finseg.db in the workspace) / 数据库连接"),
     ] = None,
-    lang: LangOption = "zh",
+    lang: LangOption = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing workspace / 覆盖")] = False,
 ) -> None:
     """Create a workspace: finseg.toml, policy.yaml, runs/, models/, the database / 创建工作区."""
@@ -83,13 +83,13 @@ def users_add(
 
 
 @users_app.command("list")
-def users_list(workspace: WorkspaceOption = Path("."), lang: LangOption = "zh") -> None:
+def users_list(workspace: WorkspaceOption = Path("."), lang: LangOption = None) -> None:
     """List users and their roles / 列出用户."""
     from finseg.store import list_users, read_session
     from finseg.workspace import open_workspace
 
     ws = open_workspace(workspace)
-    zh = check_lang(lang) == "zh"
+    zh = check_lang(lang, ws.settings.language.value) == "zh"
     table = Table(
         "用户" if zh else "user",
         "角色" if zh else "role",

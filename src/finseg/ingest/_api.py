@@ -265,6 +265,21 @@ def ingest_sheet(
     return part
 
 
+def _skippable(source: RawSheet, sheet: str | None, exc: IngestError) -> bool:
+    """A workbook read whole may hold notes or summary sheets: those without any header row
+    are skipped with a note rather than failing the file.  A sheet asked for by name, and
+    a sheet whose header lacks a required column, still fail."""
+    return source.format == "xlsx" and sheet is None and "no header row found" in exc.en
+
+
+def _note_skipped(source: RawSheet, exc: IngestError, report: QualityReport) -> None:
+    report.add(Problem(
+        source.path, None, None, None, "sheet_skipped", Severity.NOTE,
+        f"工作表“{source.sheet}”没有可识别的表头，已跳过", f"sheet {source.sheet!r} has no header "
+        "row naming known fields; skipped", source.sheet,
+    ))  # fmt: skip
+
+
 def _canonical(frame: pd.DataFrame) -> pd.DataFrame:
     """Every catalogue field, in catalogue order and dtype, then the provenance columns."""
     out = {}
@@ -368,11 +383,24 @@ def ingest(
         )
     parts = []
     for source in sources:
-        part = ingest_sheet(
-            source, report, unit=unit, as_of=as_of, tolerance=tolerance, today=today
-        )
+        try:
+            part = ingest_sheet(
+                source, report, unit=unit, as_of=as_of, tolerance=tolerance, today=today
+            )
+        except IngestError as exc:
+            if not _skippable(source, sheet, exc):
+                raise
+            _note_skipped(source, exc, report)
+            continue
         parts.append(part)
         report.files.append(part.summary)
+    if not parts:
+        raise IngestError(
+            "no sheet has a header row that names at least two known fields: "
+            + "; ".join(p.message_en for p in report.problems if p.rule == "sheet_skipped"),
+            "没有任何工作表含可识别的表头："
+            + "；".join(p.message_zh for p in report.problems if p.rule == "sheet_skipped"),
+        )
     _duplicates(parts, report, duplicates)
     kept = []
     for p in parts:

@@ -81,7 +81,7 @@ class ParsedColumn:
 
 
 def _as_strings(arr: pa.Array) -> pa.Array:
-    if not pa.types.is_string(arr.type) and not pa.types.is_large_string(arr.type):
+    if not pa.types.is_string(arr.type):  # also large_string (pandas writes it to Parquet)
         arr = pc.cast(arr, pa.string())
     arr = arr.fill_null("")
     if not pc.all(pc.string_is_ascii(arr)).as_py():  # NFKC cannot change pure ASCII: skip it

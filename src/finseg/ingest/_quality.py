@@ -41,6 +41,7 @@ RULES: dict[str, tuple[str, str]] = {
     "duplicate": ("重复行", "duplicate row"),
     "cell_count": ("单元格数不符", "wrong number of cells"),
     "totals_row": ("合计行", "totals row"),
+    "sheet_skipped": ("跳过的工作表", "sheet skipped"),
 }
 
 
