@@ -115,3 +115,11 @@ def test_units_have_factors() -> None:
 
 def test_policy_is_reexported() -> None:
     assert Policy.model_config["extra"] == "forbid"
+
+
+def test_doc_policy_table_is_current() -> None:
+    from finseg._policy import policy_markdown
+
+    assert policy_markdown() in DOC.read_text(encoding="utf-8"), (
+        "docs/configuration.md is stale: paste finseg._policy.policy_markdown() into it"
+    )

@@ -51,7 +51,7 @@ def test_run_writes_results_and_records_it(ws, sample_xlsx):
     assert frame["customer_id"].is_unique
     assert sorted(p.name for p in result.run_dir.iterdir()) == ["quality.json", RESULTS]
     assert _runs(ws) == {result.run_id: RunStatus.DONE}
-    assert set(result.timings) == {"ingest", "overview"}
+    assert set(result.timings) == {"ingest", "features"}
     assert not list(ws.runs_dir.glob("*.partial"))
 
 

@@ -22,15 +22,17 @@ from typing import Annotated, Any
 from pydantic import (
     AfterValidator,
     BaseModel,
-    ConfigDict,
     Field,
     ValidationError,
     field_validator,
 )
+from pydantic_core import PydanticUndefined
 
+from finseg._config_base import _doc, _Section
 from finseg._vocab import Unit
 from finseg._yaml import locate, parse_yaml
 from finseg.exceptions import PolicyError
+from finseg.features._stage import FeaturesPolicy
 from finseg.schema import FIELD_BY_NAME, Kind
 
 __all__ = [
@@ -46,17 +48,10 @@ __all__ = [
     "policy_fields",
     "policy_hash",
     "policy_json_schema",
+    "policy_markdown",
 ]
 
 _MONEY_FIELDS = tuple(f.name for f in FIELD_BY_NAME.values() if f.kind is Kind.MONEY)
-
-
-def _doc(zh: str, en: str) -> str:
-    return f"{zh} / {en}"
-
-
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Bilingual(_Section):
@@ -170,6 +165,13 @@ class Policy(_Section):
     ingest: IngestPolicy = Field(
         default_factory=IngestPolicy, description=_doc("数据导入规则", "Ingest rules")
     )
+    features: FeaturesPolicy = Field(
+        default_factory=FeaturesPolicy,
+        description=_doc(
+            "客户维度：规模、行业、财务比率、财务状况、政策标识、生命周期",
+            "Customer dimensions: size, industry, ratios, condition, policy flags, lifecycle",
+        ),
+    )
     overview: OverviewPolicy = Field(
         default_factory=OverviewPolicy, description=_doc("组合概览", "Portfolio overview")
     )
@@ -277,7 +279,11 @@ def _fields(model: type[BaseModel], prefix: str) -> list[tuple[str, str, Any]]:
     rows: list[tuple[str, str, Any]] = []
     for name, info in model.model_fields.items():
         path = f"{prefix}{name}"
-        default = info.get_default(call_default_factory=True)
+        default = (
+            info.get_default(call_default_factory=True)
+            if not info.is_required()
+            else PydanticUndefined
+        )
         rows.append((path, info.description or "", default))
         sub = info.annotation
         if isinstance(sub, type) and issubclass(sub, _Section) and sub is not Bilingual:
@@ -292,6 +298,36 @@ def policy_fields() -> list[tuple[str, str, Any]]:
     True
     """
     return _fields(Policy, "")
+
+
+def _default_text(default: Any) -> str:
+    if isinstance(default, _Section) and not isinstance(default, Bilingual):
+        return "(section)"
+    if default is PydanticUndefined:
+        return "(required)"
+    if isinstance(default, StrEnum):
+        return f"`{default.value}`"
+    if isinstance(default, bool):
+        return f"`{str(default).lower()}`"
+    if default is None:
+        return "`null`"
+    if isinstance(default, list):
+        return "`[" + ", ".join(str(getattr(v, "value", v)) for v in default) + "]`"
+    if isinstance(default, dict):
+        return "`{" + ", ".join(f"{k}: {getattr(v, 'value', v)}" for k, v in default.items()) + "}`"
+    return f"`{default}`"
+
+
+def policy_markdown() -> str:
+    """Every policy field as a Markdown table, for ``docs/configuration.md``.
+
+    >>> "| `ingest.identity_tolerance` | `0.01` |" in policy_markdown()
+    True
+    """
+    rows = ["| key | default | description |", "|---|---|---|"]
+    for path, description, default in policy_fields():
+        rows.append(f"| `{path}` | {_default_text(default)} | {description} |")
+    return "\n".join(rows) + "\n"
 
 
 def policy_json_schema() -> dict[str, Any]:

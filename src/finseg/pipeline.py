@@ -27,8 +27,8 @@ import pandas as pd
 
 from finseg import __version__
 from finseg.exceptions import FinsegError, RunError, UserError
+from finseg.features import compute_features
 from finseg.ingest import IngestResult, Unit, ingest, write_table
-from finseg.overview import portfolio_overview
 from finseg.store import (
     fail_run,
     finish_run,
@@ -63,7 +63,7 @@ class Stage:
 
 #: The stages after ingest, in order.  Each later capability appends its own.
 STAGES: list[Stage] = [
-    Stage("overview", "组合概览", "Portfolio overview", portfolio_overview, "overview"),
+    Stage("features", "客户维度", "Customer dimensions", compute_features, "features"),
 ]
 
 #: ``progress(stage_key, label, event)`` with event ``"start"`` or ``"done"``.

@@ -50,7 +50,7 @@ def test_run_section(make_ctx):
     assert meta["Model IDs"] == "none yet"
     assert meta["Status"] == "finished"
     timings = run.tables[2]
-    assert timings.frame["Stage"].tolist() == ["Ingest", "Features", "Store"]
+    assert timings.frame["Stage"].tolist() == ["Ingest", "Customer dimensions", "Store"]
     assert timings.fmt("Share") is NumFmt.SHARE
     assert run.charts[0].option["series"][0]["data"] == [1.234, 0.4, 0.05]
     assert run.charts[0].excel.kind == "bar"

@@ -1,160 +1,46 @@
-"""Enterprise size classification (企业规模划型), MIIT 2011 / NBS 2017.
+"""Enterprise size classification (企业规模划型): MIIT 2011 / NBS 2017, or the EU definition.
 
-The thresholds are data (``finseg/defaults/size_standard_2017.yaml``); this module only reads
-them and applies the rule of the standard: large, medium and small must meet *every* listed
-lower bound, otherwise the firm drops one tier; micro is what is left.
+The thresholds are data (``finseg/defaults/size_standards/*.yaml``, see
+:mod:`finseg.features._size_standard`); this module applies them to a whole frame at once.
+
+Missing indicators are never guessed.  Each comparison is true, false or unknown (the value is
+missing), and the tiers are walked in order with three-valued logic: the first tier that is
+*surely* met decides; a tier that *may* be met (unknown) stops the walk with ``unknown``.  So a
+firm with 5 employees and no revenue is still proven micro under MIIT (5 < 20 fails the small
+tier whatever the revenue), while one with 500 employees and no revenue is ``unknown``.  Either
+way ``size_flag`` names the missing indicator as a data-quality warning.
 
 >>> import pandas as pd
->>> df = pd.DataFrame({"industry_code": ["C3825"], "employees": [350],
-...                    "operating_revenue": [25_000_000.0], "total_assets": [1e8]})
->>> classify_size(df)["size_class"].tolist()
-['medium']
+>>> df = pd.DataFrame({"industry_code": ["C3825", "C3825"], "employees": [350, 5],
+...                    "operating_revenue": [25_000_000.0, None], "total_assets": [1e8, 1e6]})
+>>> classify_size(df)[["size_class", "size_basis", "size_flag"]].values.tolist()
+[['medium', 'X>=300,Y>=2000 (medium)', nan], ['micro', 'X<20 (micro)', 'missing_indicator:Y']]
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import StrEnum
-from functools import cache
-from importlib import resources
-from typing import Any
-
 import numpy as np
 import pandas as pd
-import yaml
 
-from finseg.exceptions import PolicyError
+from finseg.features._size_standard import (
+    SIZE_INDICATORS,
+    SizeClass,
+    SizeStandard,
+    Test,
+    Tier,
+    load_size_standard,
+)
+from finseg.features._tokens import TextColumn, number_column, token_codes
 from finseg.industry import normalise_code
 
-__all__ = [
-    "SIZE_INDICATORS",
-    "SizeClass",
-    "SizeStandard",
-    "classify_size",
-    "load_size_standard",
-    "size_industry",
-]
+__all__ = ["MISSING_INDICATOR", "classify_size", "size_industry"]
 
-#: Indicator letter of the standard -> canonical field (amounts in yuan in the frame).
-SIZE_INDICATORS: dict[str, str] = {
-    "X": "employees",
-    "Y": "operating_revenue",
-    "Z": "total_assets",
-}
-_YUAN_PER_WAN = 10_000.0
+#: Prefix of ``size_flag`` when an indicator the standard needs is missing.
 MISSING_INDICATOR = "missing_indicator"
+_NEGATE = {">=": "<", "<": ">=", "<=": ">", ">": "<="}
 
 
-class SizeClass(StrEnum):
-    """Enterprise size class, largest first."""
-
-    LARGE = "large"
-    MEDIUM = "medium"
-    SMALL = "small"
-    MICRO = "micro"
-
-    @property
-    def zh(self) -> str:
-        return _SIZE_LABELS[self][0]
-
-    @property
-    def en(self) -> str:
-        return _SIZE_LABELS[self][1]
-
-    def label(self, lang: str = "en") -> str:
-        """The label in ``lang`` (``"zh"`` or ``"en"``)."""
-        return self.zh if lang == "zh" else self.en
-
-
-_SIZE_LABELS: dict[SizeClass, tuple[str, str]] = {
-    SizeClass.LARGE: ("大型", "Large"),
-    SizeClass.MEDIUM: ("中型", "Medium"),
-    SizeClass.SMALL: ("小型", "Small"),
-    SizeClass.MICRO: ("微型", "Micro"),
-}
-#: Tiers that carry thresholds, in the order they are tested.
-TIERS: tuple[SizeClass, ...] = (SizeClass.LARGE, SizeClass.MEDIUM, SizeClass.SMALL)
-
-
-@dataclass(frozen=True)
-class SizeStandard:
-    """One version of the size table.
-
-    Attributes
-    ----------
-    version : str
-        File stem, e.g. ``"size_standard_2017"``.
-    sources : tuple of str
-        Official documents the thresholds come from.
-    tiers : dict
-        Size industry -> size class -> indicator letter (``X``/``Y``/``Z``) -> lower bound
-        (persons or 万元).
-    codes : dict
-        GB/T 4754 code prefix -> size industry; the longest matching prefix wins.
-    labels : dict
-        Size industry -> ``(zh, en)``.
-    default : str
-        Size industry of a code no prefix matches.
-    """
-
-    version: str
-    sources: tuple[str, ...]
-    tiers: dict[str, dict[SizeClass, dict[str, float]]]
-    codes: dict[str, str]
-    labels: dict[str, tuple[str, str]]
-    default: str = "other"
-
-    def required(self, industry: str) -> tuple[str, ...]:
-        """Indicator letters the standard uses for ``industry`` (sorted)."""
-        letters = {k for bounds in self.tiers[industry].values() for k in bounds}
-        return tuple(sorted(letters))
-
-
-@cache
-def load_size_standard(version: str = "size_standard_2017") -> SizeStandard:
-    """Load a packaged size table from ``finseg/defaults/<version>.yaml``.
-
-    Raises
-    ------
-    PolicyError
-        If no such table ships with finseg or it is malformed.
-    """
-    resource = resources.files("finseg").joinpath(f"defaults/{version}.yaml")
-    if not resource.is_file():
-        raise PolicyError(
-            f"Unknown size standard {version!r}: no defaults/{version}.yaml in finseg",
-            f"未知的企业规模划型标准 {version!r}：finseg 未附带 defaults/{version}.yaml",
-        )
-    return _parse_standard(yaml.safe_load(resource.read_text(encoding="utf-8")))
-
-
-def _parse_standard(raw: dict[str, Any]) -> SizeStandard:
-    try:
-        tiers = {
-            name: {SizeClass(t): {k: float(v) for k, v in spec["tiers"][t].items()} for t in TIERS}
-            for name, spec in raw["industries"].items()
-        }
-        labels = {name: (spec["zh"], spec["en"]) for name, spec in raw["industries"].items()}
-        codes = {str(k).upper(): str(v) for k, v in raw["codes"].items()}
-        default = str(raw.get("default", "other"))
-    except (KeyError, TypeError, ValueError) as exc:
-        raise PolicyError(
-            f"Malformed size standard {raw.get('version')!r}: {exc!r}",
-            f"企业规模划型标准 {raw.get('version')!r} 格式错误：{exc!r}",
-        ) from exc
-    unknown = (set(codes.values()) | {default}) - set(tiers)
-    if unknown or any(set(b) - set(SIZE_INDICATORS) for t in tiers.values() for b in t.values()):
-        raise PolicyError(
-            f"Size standard {raw.get('version')!r} names unknown industries or indicators: "
-            f"{sorted(unknown)}",
-            f"企业规模划型标准 {raw.get('version')!r} 含未定义的行业或指标：{sorted(unknown)}",
-        )
-    return SizeStandard(
-        str(raw["version"]), tuple(raw.get("sources", ())), tiers, codes, labels, default
-    )
-
-
-def size_industry(industry_code: str | None, standard: SizeStandard | None = None) -> str:
+def size_industry(industry_code: object, standard: SizeStandard | str | None = None) -> str:
     """The size industry (e.g. ``"wholesale"``) of a GB/T 4754-2017 code.
 
     The code is normalised first (``"5123"`` -> ``"F5123"``); the longest prefix in the
@@ -163,7 +49,7 @@ def size_industry(industry_code: str | None, standard: SizeStandard | None = Non
     >>> size_industry("F5123"), size_industry("K7020"), size_industry("G5310")
     ('wholesale', 'property_mgmt', 'other')
     """
-    std = standard or load_size_standard()
+    std = _standard(standard)
     code = normalise_code(industry_code)[0] if isinstance(industry_code, str) else None
     if code is None:
         return std.default
@@ -174,65 +60,146 @@ def size_industry(industry_code: str | None, standard: SizeStandard | None = Non
     return std.default
 
 
-def classify_size(df: pd.DataFrame, standard: SizeStandard | None = None) -> pd.DataFrame:
-    """Classify every row into large / medium / small / micro.
+def classify_size(
+    df: pd.DataFrame, standard: SizeStandard | str = "miit-2011", *, eur_cny: float | None = None
+) -> pd.DataFrame:
+    """Classify every row into large / medium / small / micro, or unknown.
 
     Parameters
     ----------
     df : DataFrame
         Canonical columns ``industry_code``, ``employees``, ``operating_revenue`` and
-        ``total_assets`` (money in yuan).
-    standard : SizeStandard, optional
-        The table to apply; the packaged 2017 table by default.
+        ``total_assets`` (money in yuan); absent columns count as missing.
+    standard : str or SizeStandard
+        ``"miit-2011"`` (default), ``"eu-2003"`` or a loaded table.
+    eur_cny : float, optional
+        Yuan per euro for the EU standard (default: the rate in its file).
 
     Returns
     -------
     DataFrame
-        Same index; ``size_industry``, ``size_class`` (a :class:`SizeClass` value) and
-        ``size_flag``: missing when fine, ``"missing_indicator"`` when an indicator the
-        industry needs is missing (the row then falls to micro, as the standard implies).
+        Same index, ``str`` columns: ``size_industry``; ``size_class`` (a
+        :class:`SizeClass` value); ``size_basis``, the comparisons that decided in the
+        standard's own units, e.g. ``X>=300,Y>=2000 (medium)`` (tests of the tier that was
+        met) or ``Y<300 (micro)`` (tests of the last tier that failed), missing when
+        unknown; ``size_flag``, ``missing_indicator:<letters>`` (e.g. ``missing_indicator:X,Z``)
+        when an indicator the standard needs is missing, else missing.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"industry_code": ["E4710"], "employees": [10],
+    ...                    "operating_revenue": [9e8], "total_assets": [None]})
+    >>> classify_size(df)[["size_class", "size_flag"]].iloc[0].tolist()
+    ['unknown', 'missing_indicator:Z']
     """
-    std = standard or load_size_standard()
-    codes = df["industry_code"].astype("object")
-    industries = codes.map({c: size_industry(c, std) for c in pd.unique(codes)}).to_numpy()
-    values = {letter: _indicator(df, letter) for letter in SIZE_INDICATORS}
-    size = np.full(len(df), SizeClass.MICRO.value, dtype=object)
-    missing = np.zeros(len(df), dtype=bool)
-    for name in pd.unique(industries):
-        rows = np.flatnonzero(industries == name)
-        size[rows] = _tier_of(std.tiers[name], {k: v[rows] for k, v in values.items()})
-        for letter in std.required(name):
-            missing[rows] |= np.isnan(values[letter][rows])
-    flag = np.where(missing, MISSING_INDICATOR, None)
-    return pd.DataFrame(
-        {"size_industry": industries, "size_class": size, "size_flag": flag},
-        index=df.index,
-    ).astype("str")
+    std = _standard(standard, eur_cny)
+    names, industry = _industries(df, std)
+    values = {k: number_column(df, col) for k, col in SIZE_INDICATORS.items()}
+    size, basis = TextColumn(len(df), SizeClass.UNKNOWN.value), TextColumn(len(df))
+    flag = TextColumn(len(df))
+    for i, name in enumerate(names):
+        rows = np.flatnonzero(industry == i)
+        if len(rows):
+            part = {k: v[rows] for k, v in values.items()}
+            _walk(std, name, part, rows, size, basis)
+            missing = [(k, np.isnan(part[k])) for k in std.required(name)]
+            flag.put(rows, *token_codes(missing, prefix=f"{MISSING_INDICATOR}:"))
+    out = {
+        "size_industry": pd.array(names, dtype="str").take(industry),
+        "size_class": size.series().array,
+        "size_basis": basis.series().array,
+        "size_flag": flag.series().array,
+    }
+    return pd.DataFrame(out, index=df.index)
 
 
-def _indicator(df: pd.DataFrame, letter: str) -> np.ndarray:
-    """One indicator as floats with NaN for missing; money stays in yuan (see _tier_of)."""
-    column = SIZE_INDICATORS[letter]
-    if column not in df:
-        return np.full(len(df), np.nan)
-    return pd.to_numeric(df[column], errors="coerce").astype("float64").to_numpy(na_value=np.nan)
+def _standard(standard: SizeStandard | str | None, eur_cny: float | None = None) -> SizeStandard:
+    if isinstance(standard, SizeStandard):
+        return standard
+    return load_size_standard(standard or "miit-2011", eur_cny)
 
 
-def _tier_of(tiers: dict[SizeClass, dict[str, float]], values: dict[str, np.ndarray]) -> np.ndarray:
-    """First tier whose every bound is met; micro otherwise.
+def _industries(df: pd.DataFrame, std: SizeStandard) -> tuple[list[str], np.ndarray]:
+    """Distinct size industries and each row's position among them (one lookup per code)."""
+    if "industry_code" not in df:
+        return [std.default], np.zeros(len(df), dtype=np.int64)
+    codes, distinct = pd.factorize(df["industry_code"], use_na_sentinel=True)
+    of_code = [size_industry(c, std) for c in distinct] + [std.default]
+    names = sorted(set(of_code))
+    position = np.array([names.index(n) for n in of_code], dtype=np.int64)
+    return names, position[codes]  # the sentinel -1 picks the appended default
 
-    The bounds are in 万元; they are scaled to yuan rather than dividing the amounts, so a
-    value exactly on a boundary (2000万 = 20,000,000.00 yuan) compares exactly.
+
+def _walk(
+    std: SizeStandard,
+    industry: str,
+    values: dict[str, np.ndarray],
+    rows: np.ndarray,
+    size: TextColumn,
+    basis: TextColumn,
+) -> None:
+    """Write class and basis of ``rows``: the first tier surely met decides; a tier that may
+    be met (a needed value is missing) leaves the row unknown; rows that surely fail every
+    tier get the fallback."""
+    open_ = np.ones(len(rows), dtype=bool)  # rows every earlier tier surely failed
+    last: tuple[Tier, dict] = ((), {})
+    for cls, tier in std.rules[industry]:
+        tests = {t: _test(t, values, std.scale) for c in tier for t in c}
+        met, failed = _tier_state(tier, tests)
+        decided = open_ & met
+        size.fill(rows[decided], cls.value)
+        texts, code = _held(tier, tests, cls)
+        basis.put(rows[decided], texts, code[decided])
+        open_ &= failed
+        last = (tier, tests)
+    size.fill(rows[open_], std.fallback.value)
+    if last[0]:
+        texts, code = _failed(*last, std.fallback)
+        basis.put(rows[open_], texts, code[open_])
+
+
+def _test(
+    test: Test, values: dict[str, np.ndarray], scale: dict[str, float]
+) -> tuple[np.ndarray, ...]:
+    """``(surely true, surely false)`` of one comparison; both false where the value is missing.
+
+    The bound is scaled to frame units rather than the amounts divided, so a value exactly on
+    a boundary (2000万 = 20,000,000.00 yuan) compares exactly.
     """
-    n = len(next(iter(values.values())))
-    out = np.full(n, SizeClass.MICRO.value, dtype=object)
-    undecided = np.ones(n, dtype=bool)
-    for tier in TIERS:
-        met = undecided.copy()
-        for letter, bound in tiers[tier].items():
-            scale = 1.0 if letter == "X" else _YUAN_PER_WAN
-            with np.errstate(invalid="ignore"):
-                met &= values[letter] >= bound * scale  # NaN compares False: missing fails
-        out[met] = tier.value
-        undecided &= ~met
-    return out
+    letter, op, bound = test
+    value, limit = values[letter], round(bound * scale[letter], 2)
+    known = ~np.isnan(value)
+    with np.errstate(invalid="ignore"):
+        hit = {">=": value >= limit, "<": value < limit, "<=": value <= limit}[op]
+    return known & hit, known & ~hit
+
+
+def _tier_state(tier: Tier, tests: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Kleene AND over clauses of Kleene OR over tests: ``(surely met, surely failed)``."""
+    met, failed = None, None
+    for clause in tier:
+        c_true = np.logical_or.reduce([tests[t][0] for t in clause])
+        c_false = np.logical_and.reduce([tests[t][1] for t in clause])
+        met = c_true if met is None else met & c_true
+        failed = c_false if failed is None else failed | c_false
+    return met, failed
+
+
+def _fmt(test: Test, negate: bool = False) -> str:
+    letter, op, bound = test
+    return f"{letter}{_NEGATE[op] if negate else op}{bound:g}"
+
+
+def _held(tier: Tier, tests: dict, cls: SizeClass) -> tuple[list[str | None], np.ndarray]:
+    """Basis of rows that met ``tier``: every comparison of it that holds."""
+    tokens = [(_fmt(t), tests[t][0]) for c in tier for t in c]
+    return token_codes(tokens, suffix=f" ({cls.value})")
+
+
+def _failed(tier: Tier, tests: dict, cls: SizeClass) -> tuple[list[str | None], np.ndarray]:
+    """Basis of fallback rows: the negated comparisons of each clause of ``tier`` that failed."""
+    tokens = []
+    for clause in tier:
+        clause_failed = np.logical_and.reduce([tests[t][1] for t in clause])
+        tokens += [(_fmt(t, negate=True), clause_failed) for t in clause]
+    return token_codes(tokens, suffix=f" ({cls.value})")

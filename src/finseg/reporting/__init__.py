@@ -12,7 +12,12 @@ Each pipeline stage contributes a :class:`Section` through :func:`register_secti
 
 from __future__ import annotations
 
-from finseg.reporting import _section_portfolio, _section_quality, _section_run  # noqa: F401
+from finseg.reporting import (  # noqa: F401  (register the sections)
+    _section_features,
+    _section_portfolio,
+    _section_quality,
+    _section_run,
+)
 from finseg.reporting._charts import (
     HistogramBins,
     bar_chart,

@@ -166,7 +166,7 @@ def draw_scale(rng: np.random.Generator, firms: Firms) -> tuple[np.ndarray, np.n
     std = load_size_standard()
     for name in np.unique(firms.size_industry):
         letters = std.required(name)
-        for cls in SizeClass:
+        for cls in SIZE_SHARES:  # the four real classes; UNKNOWN is never drawn
             rows = np.flatnonzero((firms.size_industry == name) & (firms.size_class == cls.value))
             boxes = _boxes(rng, std.tiers[name], cls, letters, len(rows))
             first = letters[0]
