@@ -24,7 +24,14 @@ from finseg.sample import generate_portfolio, write_sample
 from finseg.sample._write import TITLE, header
 from finseg.schema import FIELDS, Field, Kind
 
-__all__ = ["BASE_CUSTOMERS", "ensure_input", "gbk_csv", "plain_csv", "xlsx_export"]
+__all__ = [
+    "BASE_CUSTOMERS",
+    "canonical_parquet",
+    "ensure_input",
+    "gbk_csv",
+    "plain_csv",
+    "xlsx_export",
+]
 
 #: Size of the generated base book that larger inputs are tiled from.
 BASE_CUSTOMERS = 100_000
@@ -92,6 +99,11 @@ def plain_csv(path: Path, rows: int, seed: int) -> None:
     finally:
         if writer is not None:
             writer.close()
+
+
+def canonical_parquet(path: Path, rows: int, seed: int) -> None:
+    """The canonical table as ingest writes it (Parquet, yuan): the features stage's input."""
+    pd.concat(list(_copies(rows, seed)), ignore_index=True).to_parquet(path, index=False)
 
 
 def _export_column(s: pd.Series, f: Field) -> pd.Series:

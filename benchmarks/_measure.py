@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Run", "Runs", "ingest_command", "measure"]
+__all__ = ["Run", "Runs", "features_command", "ingest_command", "measure"]
 
 # ``main(argv)`` returns the exit code instead of exiting, so the child exits with it.
 _CHILD = "import sys; from finseg.cli import main; sys.exit(main(sys.argv[1:]))"
@@ -76,6 +76,26 @@ def ingest_command(source: Path, out: Path, report: Path) -> list[str]:
         "--lang",
         "en",
     ]
+
+
+# Loads the canonical table, then runs the features stage on it; the report records the rows
+# and the seconds of the stage alone (the wall time measured outside includes the load).
+_FEATURES_CHILD = """
+import json, sys, time
+import pandas as pd
+from finseg.features import compute_features
+frame = pd.read_parquet(sys.argv[1])
+start = time.perf_counter()
+out = compute_features(frame)
+seconds = time.perf_counter() - start
+json.dump({"rows_out": len(out), "stage_seconds": seconds}, open(sys.argv[2], "w"))
+print(f"features: {len(out):,} rows, {out.shape[1]} columns, stage {seconds:.2f} s")
+"""
+
+
+def features_command(source: Path, report: Path) -> list[str]:
+    """The features stage over a canonical Parquet file, as a child."""
+    return [sys.executable, "-c", _FEATURES_CHILD, str(source), str(report)]
 
 
 def measure(command: list[str], log: Path, report: Path) -> Run:

@@ -36,7 +36,7 @@ def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.Comp
 def test_quick_run_exits_zero_and_names_every_case(quick_run) -> None:
     proc, _ = quick_run
     assert proc.returncode == 0, proc.stderr
-    for case in ("csv", "xlsx", "csv-gbk"):
+    for case in ("csv", "xlsx", "features", "csv-gbk"):
         assert f"[{case}] run 1/1" in proc.stdout
     assert "FAILED" not in proc.stdout
 
