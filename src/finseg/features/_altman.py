@@ -24,7 +24,6 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from finseg._config_base import _doc, _Section
-from finseg.features._flagging import take_strings
 from finseg.features._ratios import (
     Ratio,
     RatioUnit,
@@ -33,6 +32,7 @@ from finseg.features._ratios import (
     ebit,
     markdown_table,
 )
+from finseg.features._tokens import take_strings
 
 __all__ = [
     "ALTMAN_INPUTS",

@@ -29,8 +29,8 @@ from pydantic import Field, model_validator
 
 from finseg._config_base import _doc, _Section
 from finseg.features._altman import AltmanZone
-from finseg.features._flagging import read_float, take_strings
 from finseg.features._ratios import RATIO_BY_NAME
+from finseg.features._tokens import number_column, take_strings
 
 __all__ = [
     "CONDITION_INPUTS",
@@ -263,11 +263,7 @@ def _values(df: pd.DataFrame) -> dict[str, np.ndarray]:
             f"classify_condition needs the columns {absent}: run compute_ratios and "
             "compute_altman first and join their output to the frame"
         )
-    v = {
-        name: read_float(df[name]) if name in df else np.full(len(df), np.nan)
-        for name in CONDITION_INPUTS
-        if name != "altman_zone"
-    }
+    v = {name: number_column(df, name) for name in CONDITION_INPUTS if name != "altman_zone"}
     zone = df["altman_zone"]
     for value in AltmanZone:
         v[f"altman_{value.value}"] = (zone == value.value).to_numpy(bool, na_value=False)

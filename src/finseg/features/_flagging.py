@@ -2,7 +2,7 @@
 
 :class:`NanReason` is the closed vocabulary of ``ratio_flags`` and ``altman_flags``;
 :func:`join_flags` turns per-ratio reason codes into those columns without a Python loop over
-rows, and :func:`take_strings` builds pandas ``str`` columns from a few distinct texts.
+rows (turned into a ``str`` column by :func:`finseg.features._tokens.take_strings`).
 
 >>> codes = [np.array([0, 3], np.uint8)]
 >>> list(join_flags(["roa"], codes))
@@ -16,10 +16,10 @@ from enum import StrEnum
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
-__all__ = ["NanReason", "join_flags", "read_float", "take_strings"]
+from finseg.features._tokens import take_strings
+
+__all__ = ["NanReason", "join_flags"]
 
 
 class NanReason(StrEnum):
@@ -52,16 +52,6 @@ _REASON_LABELS: dict[NanReason, tuple[str, str]] = {
 }
 _REASON_CODES: dict[NanReason, int] = {r: i + 1 for i, r in enumerate(NanReason)}
 _REASON_BY_CODE: dict[int, NanReason] = {c: r for r, c in _REASON_CODES.items()}
-
-
-def read_float(series: pd.Series) -> np.ndarray:
-    """A column as a float64 copy, NaN for missing, unparsable or infinite cells.
-
-    An infinite amount is a broken cell, not a number, so it counts as missing.
-    """
-    values = pd.to_numeric(series, errors="coerce").to_numpy("float64", na_value=np.nan, copy=True)
-    values[~np.isfinite(values)] = np.nan
-    return values
 
 
 _BITS = len(NanReason).bit_length()  # bits per ratio in the packed reason key
@@ -100,17 +90,6 @@ def join_flags(
             for p in pairs.tolist()
         ]
     return take_strings(texts, combined)
-
-
-def take_strings(texts: Sequence[str], index: np.ndarray) -> pd.api.extensions.ExtensionArray:
-    """``texts[index]`` as a pandas ``str`` array (missing where ``index`` < 0), repeated by
-    arrow rather than Python.
-
-    >>> list(take_strings(["", "x"], np.array([1, 0, -1])))
-    ['x', '', nan]
-    """
-    dictionary = pa.array(list(texts), pa.large_string())
-    return pd.array(pc.take(dictionary, pa.array(index, mask=index < 0)), dtype="str")
 
 
 def _decode(keys: np.ndarray, names: Sequence[str]) -> list[str]:

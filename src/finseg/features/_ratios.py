@@ -29,7 +29,8 @@ from enum import StrEnum
 import numpy as np
 import pandas as pd
 
-from finseg.features._flagging import NanReason, join_flags, read_float
+from finseg.features._flagging import NanReason, join_flags
+from finseg.features._tokens import read_float
 
 __all__ = [
     "RATIOS",

@@ -16,8 +16,18 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-__all__ = ["TextColumn", "bool_column", "join_tokens", "number_column", "token_codes"]
+__all__ = [
+    "TextColumn",
+    "bool_column",
+    "join_tokens",
+    "number_column",
+    "read_float",
+    "take_strings",
+    "token_codes",
+]
 
 
 def join_tokens(
@@ -108,15 +118,37 @@ class TextColumn:
 
     def series(self, index: pd.Index | None = None) -> pd.Series:
         """The column as a ``str`` Series (missing where the text is ``None``)."""
-        return pd.Series(pd.array(self.texts, dtype="str").take(self.codes), index=index)
+        return pd.Series(take_strings(self.texts, self.codes), index=index)
+
+
+def take_strings(
+    texts: Sequence[str | None], index: np.ndarray
+) -> pd.api.extensions.ExtensionArray:
+    """``texts[index]`` as a pandas ``str`` array, repeated by Arrow rather than Python;
+    missing where the text is ``None`` or ``index`` < 0.
+
+    >>> list(take_strings(["", "x", None], np.array([1, 0, -1, 2])))
+    ['x', '', nan, nan]
+    """
+    dictionary = pa.array(list(texts), pa.large_string())
+    return pd.array(pc.take(dictionary, pa.array(index, mask=index < 0)), dtype="str")
+
+
+def read_float(series: pd.Series) -> np.ndarray:
+    """A column as a float64 copy, NaN for missing, unparsable or infinite cells.
+
+    An infinite amount is a broken cell, not a number, so it counts as missing.
+    """
+    values = pd.to_numeric(series, errors="coerce").to_numpy("float64", na_value=np.nan, copy=True)
+    values[~np.isfinite(values)] = np.nan
+    return values
 
 
 def number_column(df: pd.DataFrame, column: str) -> np.ndarray:
-    """``df[column]`` as float64 with NaN for missing or non-numeric; all NaN if absent."""
+    """``df[column]`` as float64 (see :func:`read_float`); all NaN if the column is absent."""
     if column not in df:
         return np.full(len(df), np.nan)
-    values = pd.to_numeric(df[column], errors="coerce")
-    return values.astype("float64").to_numpy(na_value=np.nan)
+    return read_float(df[column])
 
 
 def bool_column(df: pd.DataFrame, column: str) -> np.ndarray:
