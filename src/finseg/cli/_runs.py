@@ -174,7 +174,7 @@ def demo_command(
 
 
 def _print_summary(results, run, zh: bool) -> None:
-    from finseg.features import SizeClass
+    from finseg.features import FinancialCondition, SizeClass
     from finseg.industry import SECTIONS
 
     lang = "zh" if zh else "en"
@@ -185,7 +185,10 @@ def _print_summary(results, run, zh: bool) -> None:
     table.add_row("隔离行" if zh else "quarantined rows", f"{run.quarantined:,}")
     for size in SizeClass:
         n = int((results["size_class"] == size.value).sum())
-        table.add_row(size.label(lang), f"{n:,}")
+        if n or size is not SizeClass.UNKNOWN:
+            table.add_row(size.label(lang), f"{n:,}")
+    for condition, n in results["financial_condition"].value_counts().items():
+        table.add_row(FinancialCondition(condition).label(lang), f"{n:,}")
     for code, n in results["industry_section"].value_counts().head(5).items():
         table.add_row(SECTIONS[code].label(lang), f"{n:,}")
     table.add_row("用时 (秒)" if zh else "seconds", f"{run.seconds:.1f}")
