@@ -100,12 +100,13 @@ def _read_csv(path: Path) -> RawSheet:
     with path.open("r", encoding=encoding, errors="replace", newline="") as fh:
         text = "".join(line for _, line in zip(range(HEAD_ROWS + 5), fh, strict=False))
     delimiter = _sniff_delimiter(text, path)
-    head = [
-        row
-        for _, row in zip(
-            range(HEAD_ROWS), csv.reader(io.StringIO(text), delimiter=delimiter), strict=False
-        )
-    ]
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        head = [row for _, row in zip(range(HEAD_ROWS), rows, strict=False)]
+    except csv.Error as exc:  # e.g. a lone carriage return inside a field
+        raise IngestError(
+            f"{path}: cannot be read as CSV: {exc}", f"{path}：无法按 CSV 读取：{exc}"
+        ) from exc
 
     def body(start: int, width: int) -> tuple[pa.Table, np.ndarray, list[tuple[int, str]]]:
         return _csv_body(path, encoding, delimiter, start, width)
