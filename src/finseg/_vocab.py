@@ -8,7 +8,33 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["Language", "Unit"]
+__all__ = ["LabelledEnum", "Language", "Unit"]
+
+
+class LabelledEnum(StrEnum):
+    """A ``str`` enum whose members carry their Chinese and English labels.
+
+    Declare members as ``NAME = ("value", "中文", "English")``: the value is the plain string
+    stored in Parquet, SQL and JSON; the labels are what a person reads.
+
+    >>> class Zone(LabelledEnum):
+    ...     SAFE = ("safe", "安全", "Safe")
+    >>> Zone.SAFE == "safe", Zone.SAFE.label("zh"), Zone("safe").en
+    (True, '安全', 'Safe')
+    """
+
+    zh: str
+    en: str
+
+    def __new__(cls, value: str, zh: str = "", en: str = "") -> LabelledEnum:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.zh, member.en = zh or value, en or value
+        return member
+
+    def label(self, lang: str = "en") -> str:
+        """The label in ``lang`` (``"zh"`` or ``"en"``)."""
+        return self.zh if lang == "zh" else self.en
 
 
 class Language(StrEnum):

@@ -17,13 +17,12 @@ configuration (:class:`AltmanBands`), not literals in the code.
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
 from finseg._config_base import _doc, _Section
+from finseg._vocab import LabelledEnum
 from finseg.features._ratios import (
     Ratio,
     RatioUnit,
@@ -46,23 +45,12 @@ __all__ = [
 _SOURCE = "domain.md §4.1"
 
 
-class AltmanZone(StrEnum):
+class AltmanZone(LabelledEnum):
     """Zone of the Z'' score."""
 
-    SAFE = "safe"
-    GREY = "grey"
-    DISTRESS = "distress"
-
-    def label(self, lang: str = "en") -> str:
-        """``安全`` / ``Safe`` etc."""
-        return _ZONE_LABELS[self][0 if lang == "zh" else 1]
-
-
-_ZONE_LABELS: dict[AltmanZone, tuple[str, str]] = {
-    AltmanZone.SAFE: ("安全", "Safe"),
-    AltmanZone.GREY: ("灰色", "Grey"),
-    AltmanZone.DISTRESS: ("困境", "Distress"),
-}
+    SAFE = ("safe", "安全", "Safe")
+    GREY = ("grey", "灰色", "Grey")
+    DISTRESS = ("distress", "困境", "Distress")
 
 
 class AltmanBands(_Section):

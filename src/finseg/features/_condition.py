@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from enum import StrEnum
 from typing import Any
 
 import numpy as np
@@ -28,6 +27,7 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from finseg._config_base import _doc, _Section
+from finseg._vocab import LabelledEnum
 from finseg.features._altman import AltmanZone
 from finseg.features._ratios import RATIO_BY_NAME
 from finseg.features._tokens import number_column, take_strings
@@ -57,27 +57,14 @@ BETWEEN = "between_bands"
 INSUFFICIENT = "insufficient_data"
 
 
-class FinancialCondition(StrEnum):
+class FinancialCondition(LabelledEnum):
     """Financial condition grade, best first; ``unknown`` when data are too thin."""
 
-    STRONG = "strong"
-    ADEQUATE = "adequate"
-    WEAK = "weak"
-    DISTRESSED = "distressed"
-    UNKNOWN = "unknown"
-
-    def label(self, lang: str = "en") -> str:
-        """``强`` / ``Strong`` etc."""
-        return _CONDITION_LABELS[self][0 if lang == "zh" else 1]
-
-
-_CONDITION_LABELS: dict[FinancialCondition, tuple[str, str]] = {
-    FinancialCondition.STRONG: ("强", "Strong"),
-    FinancialCondition.ADEQUATE: ("适中", "Adequate"),
-    FinancialCondition.WEAK: ("弱", "Weak"),
-    FinancialCondition.DISTRESSED: ("困难", "Distressed"),
-    FinancialCondition.UNKNOWN: ("未知", "Unknown"),
-}
+    STRONG = ("strong", "强", "Strong")
+    ADEQUATE = ("adequate", "适中", "Adequate")
+    WEAK = ("weak", "弱", "Weak")
+    DISTRESSED = ("distressed", "困难", "Distressed")
+    UNKNOWN = ("unknown", "未知", "Unknown")
 
 
 def _band(default: float, zh: str, en: str) -> Any:  # a pydantic FieldInfo

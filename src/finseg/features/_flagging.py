@@ -12,44 +12,32 @@ rows (turned into a ``str`` column by :func:`finseg.features._tokens.take_string
 from __future__ import annotations
 
 from collections.abc import Sequence
-from enum import StrEnum
 
 import numpy as np
 import pandas as pd
 
+from finseg._vocab import LabelledEnum
 from finseg.features._tokens import take_strings
 
 __all__ = ["NanReason", "join_flags"]
 
 
-class NanReason(StrEnum):
+class NanReason(LabelledEnum):
     """Why a ratio is NaN (the closed vocabulary of ``ratio_flags``)."""
 
-    MISSING_INPUT = "missing_input"
-    NO_PRIOR_YEAR = "no_prior_year"
-    ZERO_DENOMINATOR = "zero_denominator"
-    NEGATIVE_DENOMINATOR = "negative_denominator"
-    NEGATIVE_EQUITY = "negative_equity"
-    OUT_OF_RANGE = "out_of_range"
+    MISSING_INPUT = ("missing_input", "部分输入缺失", "an input is missing")
+    NO_PRIOR_YEAR = ("no_prior_year", "缺少上年数据", "the prior-year value is missing")
+    ZERO_DENOMINATOR = ("zero_denominator", "分母为零", "the denominator is zero")
+    NEGATIVE_DENOMINATOR = ("negative_denominator", "分母为负", "the denominator is negative")
+    NEGATIVE_EQUITY = ("negative_equity", "所有者权益 ≤ 0", "owners' equity is zero or negative")
+    OUT_OF_RANGE = ("out_of_range", "结果超出浮点范围", "the result overflows floating point")
 
     @property
     def code(self) -> int:
         """Small integer used inside the vectorised evaluation (0 means no reason)."""
         return _REASON_CODES[self]
 
-    def label(self, lang: str = "en") -> str:
-        """``输入缺失`` or ``an input is missing``."""
-        return _REASON_LABELS[self][0 if lang == "zh" else 1]
 
-
-_REASON_LABELS: dict[NanReason, tuple[str, str]] = {
-    NanReason.MISSING_INPUT: ("部分输入缺失", "an input is missing"),
-    NanReason.NO_PRIOR_YEAR: ("缺少上年数据", "the prior-year value is missing"),
-    NanReason.ZERO_DENOMINATOR: ("分母为零", "the denominator is zero"),
-    NanReason.NEGATIVE_DENOMINATOR: ("分母为负", "the denominator is negative"),
-    NanReason.NEGATIVE_EQUITY: ("所有者权益 ≤ 0", "owners' equity is zero or negative"),
-    NanReason.OUT_OF_RANGE: ("结果超出浮点范围", "the result overflows floating point"),
-}
 _REASON_CODES: dict[NanReason, int] = {r: i + 1 for i, r in enumerate(NanReason)}
 _REASON_BY_CODE: dict[int, NanReason] = {c: r for r, c in _REASON_CODES.items()}
 

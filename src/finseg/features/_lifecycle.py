@@ -30,13 +30,12 @@ rule that decided; ``lifecycle_flag`` lists zero or missing inputs.
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 import numpy as np
 import pandas as pd
 from pydantic import Field, field_validator
 
 from finseg._config_base import _doc, _Section
+from finseg._vocab import LabelledEnum
 from finseg.features._tokens import number_column, token_codes
 
 __all__ = ["DickinsonStage", "LifecycleRules", "LifecycleStage", "classify_lifecycle"]
@@ -45,27 +44,16 @@ _DAYS_PER_YEAR = 365.25
 _FLOWS = ("cfo", "cfi", "cff")
 
 
-class DickinsonStage(StrEnum):
+class DickinsonStage(LabelledEnum):
     """Dickinson (2011) life-cycle stage of a cash-flow sign pattern."""
 
-    INTRODUCTION = "introduction"
-    GROWTH = "growth"
-    MATURE = "mature"
-    SHAKE_OUT = "shake_out"
-    DECLINE = "decline"
-
-    def label(self, lang: str = "en") -> str:
-        """``导入期`` or ``Introduction``."""
-        return _DICKINSON_LABELS[self][0 if lang == "zh" else 1]
+    INTRODUCTION = ("introduction", "导入期", "Introduction")
+    GROWTH = ("growth", "成长期", "Growth")
+    MATURE = ("mature", "成熟期", "Mature")
+    SHAKE_OUT = ("shake_out", "淘汰期", "Shake-out")
+    DECLINE = ("decline", "衰退期", "Decline")
 
 
-_DICKINSON_LABELS = {
-    DickinsonStage.INTRODUCTION: ("导入期", "Introduction"),
-    DickinsonStage.GROWTH: ("成长期", "Growth"),
-    DickinsonStage.MATURE: ("成熟期", "Mature"),
-    DickinsonStage.SHAKE_OUT: ("淘汰期", "Shake-out"),
-    DickinsonStage.DECLINE: ("衰退期", "Decline"),
-}
 #: Pattern (cfo, cfi, cff signs; 0 counts as +) -> stage, domain.md §5.
 DICKINSON: dict[str, DickinsonStage] = {
     "--+": DickinsonStage.INTRODUCTION,
@@ -79,33 +67,17 @@ DICKINSON: dict[str, DickinsonStage] = {
 }
 
 
-class LifecycleStage(StrEnum):
+class LifecycleStage(LabelledEnum):
     """The seed's life-cycle stage of a customer."""
 
-    STARTUP = "startup"
-    EXPANSION = "expansion"
-    GROWTH = "growth"
-    MATURE = "mature"
-    DECLINE = "decline"
-    UNKNOWN = "unknown"
-
-    def label(self, lang: str = "en") -> str:
-        """``初创期`` or ``Start-up``.
-
-        >>> LifecycleStage.EXPANSION.label("zh")
-        '快速扩张期'
-        """
-        return _STAGE_LABELS[self][0 if lang == "zh" else 1]
+    STARTUP = ("startup", "初创期", "Start-up")
+    EXPANSION = ("expansion", "快速扩张期", "Rapid expansion")
+    GROWTH = ("growth", "成长期", "Growth")
+    MATURE = ("mature", "成熟期", "Mature")
+    DECLINE = ("decline", "衰退期", "Decline")
+    UNKNOWN = ("unknown", "未知", "Unknown")
 
 
-_STAGE_LABELS = {
-    LifecycleStage.STARTUP: ("初创期", "Start-up"),
-    LifecycleStage.EXPANSION: ("快速扩张期", "Rapid expansion"),
-    LifecycleStage.GROWTH: ("成长期", "Growth"),
-    LifecycleStage.MATURE: ("成熟期", "Mature"),
-    LifecycleStage.DECLINE: ("衰退期", "Decline"),
-    LifecycleStage.UNKNOWN: ("未知", "Unknown"),
-}
 _BASE = (DickinsonStage.GROWTH, DickinsonStage.MATURE, DickinsonStage.DECLINE)
 
 

@@ -17,7 +17,6 @@ clauses, a clause an OR of comparisons — so one classifier applies either:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 from functools import cache
 from importlib import resources
 from typing import Any, Literal
@@ -25,6 +24,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from finseg._config_base import _doc, _Section
+from finseg._vocab import LabelledEnum
 from finseg.exceptions import PolicyError
 
 __all__ = [
@@ -49,39 +49,14 @@ Clause = tuple[Test, ...]  # met when any test holds
 Tier = tuple[Clause, ...]  # met when every clause is met
 
 
-class SizeClass(StrEnum):
+class SizeClass(LabelledEnum):
     """Enterprise size class, largest first; ``unknown`` when the data cannot decide."""
 
-    LARGE = "large"
-    MEDIUM = "medium"
-    SMALL = "small"
-    MICRO = "micro"
-    UNKNOWN = "unknown"
-
-    @property
-    def zh(self) -> str:
-        return _SIZE_LABELS[self][0]
-
-    @property
-    def en(self) -> str:
-        return _SIZE_LABELS[self][1]
-
-    def label(self, lang: str = "en") -> str:
-        """The label in ``lang`` (``"zh"`` or ``"en"``).
-
-        >>> SizeClass.UNKNOWN.label("zh")
-        '未知'
-        """
-        return self.zh if lang == "zh" else self.en
-
-
-_SIZE_LABELS: dict[SizeClass, tuple[str, str]] = {
-    SizeClass.LARGE: ("大型", "Large"),
-    SizeClass.MEDIUM: ("中型", "Medium"),
-    SizeClass.SMALL: ("小型", "Small"),
-    SizeClass.MICRO: ("微型", "Micro"),
-    SizeClass.UNKNOWN: ("未知", "Unknown"),
-}
+    LARGE = ("large", "大型", "Large")
+    MEDIUM = ("medium", "中型", "Medium")
+    SMALL = ("small", "小型", "Small")
+    MICRO = ("micro", "微型", "Micro")
+    UNKNOWN = ("unknown", "未知", "Unknown")
 
 
 class SizeConfig(_Section):
