@@ -51,7 +51,11 @@ def test_run_writes_results_and_records_it(ws, sample_xlsx):
     assert frame["customer_id"].is_unique
     assert sorted(p.name for p in result.run_dir.iterdir()) == ["quality.json", RESULTS]
     assert _runs(ws) == {result.run_id: RunStatus.DONE}
-    assert set(result.timings) == {"ingest", "features"}
+    assert set(result.timings) == {"ingest", "features", "risk"}
+    assert {"pd", "score", "grade", "reason_1", "lifecycle_stage"} <= set(frame.columns)
+    with read_session(ws.engine()) as s:
+        (run,) = list_runs(s)
+        assert run.model_ids == ["expert"]
     assert not list(ws.runs_dir.glob("*.partial"))
 
 

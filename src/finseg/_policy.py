@@ -33,6 +33,7 @@ from finseg._vocab import Unit
 from finseg._yaml import locate, parse_yaml
 from finseg.exceptions import PolicyError
 from finseg.features._stage import FeaturesPolicy
+from finseg.risk._stage import RiskPolicy
 from finseg.schema import FIELD_BY_NAME, Kind
 
 __all__ = [
@@ -170,6 +171,13 @@ class Policy(_Section):
         description=_doc(
             "客户维度：规模、行业、财务比率、财务状况、政策标识、生命周期",
             "Customer dimensions: size, industry, ratios, condition, policy flags, lifecycle",
+        ),
+    )
+    risk: RiskPolicy = Field(
+        default_factory=RiskPolicy,
+        description=_doc(
+            "风险评级：主标尺、评分刻度、专家模型",
+            "Risk grading: master scale, score scaling, expert model",
         ),
     )
     overview: OverviewPolicy = Field(

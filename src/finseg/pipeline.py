@@ -29,6 +29,7 @@ from finseg import __version__
 from finseg.exceptions import FinsegError, RunError, UserError
 from finseg.features import compute_features
 from finseg.ingest import IngestResult, Unit, ingest, write_table
+from finseg.risk import risk_stage
 from finseg.store import (
     fail_run,
     finish_run,
@@ -64,6 +65,7 @@ class Stage:
 #: The stages after ingest, in order.  Each later capability appends its own.
 STAGES: list[Stage] = [
     Stage("features", "客户维度", "Customer dimensions", compute_features, "features"),
+    Stage("risk", "风险评级", "Risk grading", risk_stage, "risk"),
 ]
 
 #: ``progress(stage_key, label, event)`` with event ``"start"`` or ``"done"``.
@@ -223,6 +225,7 @@ def run_pipeline(
                 row_counts=counts,
                 timings=timings,
                 files=files,
+                model_ids=_model_ids(frame),
                 results_path=str(final / RESULTS),
                 actor=actor,
             )
@@ -243,6 +246,13 @@ def run_pipeline(
         timings,
         result.report.rows_quarantined,
     )
+
+
+def _model_ids(frame: pd.DataFrame) -> list[str]:
+    """The models that scored this run (the risk stage names its model per row)."""
+    if "risk_model" not in frame:
+        return []
+    return sorted(str(m) for m in frame["risk_model"].dropna().unique())
 
 
 def _fail(ws: Workspace, run_id: str, exc: BaseException, actor: str) -> None:

@@ -16,6 +16,7 @@ from finseg.reporting import (  # noqa: F401  (register the sections)
     _section_features,
     _section_portfolio,
     _section_quality,
+    _section_risk,
     _section_run,
 )
 from finseg.reporting._charts import (

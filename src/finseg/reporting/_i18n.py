@@ -228,6 +228,19 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "features.flag.new_energy": ("新能源", "New energy"),
     "features.flag.green_category": ("绿色产业", "Green industry"),
     "features.flag.strategic_emerging": ("战略性新兴产业", "Strategic emerging industry"),
+    # risk grades ---------------------------------------------------------------------------
+    "section.risk.title": ("风险评级", "Risk grades"),
+    "risk.narrative": (
+        "{n} 户客户由模型“{model}”评级，平均违约概率 {mean}。",
+        "{n} customers were graded by the model '{model}'; their mean PD is {mean}.",
+    ),
+    "risk.chart.grades": ("各等级客户数", "Customers by grade"),
+    "risk.col.grade": ("等级", "Grade"),
+    "risk.col.mean_pd": ("平均违约概率", "Mean PD"),
+    "risk.col.observed": ("实际违约率", "Observed default rate"),
+    "risk.col.reason": ("首要原因", "First reason"),
+    "risk.table.grades": ("等级分布", "Grade distribution"),
+    "risk.table.reasons": ("最常见的首要原因", "Most frequent first reasons"),
     # Excel ---------------------------------------------------------------------------------
     "xlsx.summary": ("摘要", "Summary"),
     "xlsx.see_sheet": ("明细见工作表“{sheet}”", 'See sheet "{sheet}"'),

@@ -1,0 +1,86 @@
+"""Risk grades: the risk stage (expert model, master scale), validation statistics,
+calibration tests and IRB capital.
+
+Pure functions of arrays and frames (see ``docs/risk.md`` and domain.md §6, §7, §9).
+
+>>> from finseg.risk import default_master_scale, irb_capital
+>>> pd_ = default_master_scale().representative_pd(["BB"])
+>>> irb_capital(pd_)["RW"].round(3).tolist()
+[0.99]
+"""
+
+from __future__ import annotations
+
+from finseg.risk._calibration_tests import (
+    CalibrationTest,
+    HosmerLemeshow,
+    TrafficLight,
+    TrafficLightThresholds,
+    binomial_test,
+    grade_tests,
+    hosmer_lemeshow,
+    jeffreys_test,
+)
+from finseg.risk._expert import ADJUSTMENTS, ExpertModel, ExpertRules, ScoreScaling, points_from_pd
+from finseg.risk._irb import CONFIDENCE, expected_loss, irb_capital
+from finseg.risk._master_scale import (
+    Grade,
+    GradeBand,
+    MasterScale,
+    default_master_scale,
+    log_linear_scale,
+)
+from finseg.risk._metrics import (
+    PSI_EPS,
+    StabilityBand,
+    auc,
+    brier,
+    calibration_curve,
+    gini,
+    hhi,
+    ks,
+    log_loss,
+    psi,
+    psi_band,
+    psi_from_shares,
+)
+from finseg.risk._stage import EXPERT_MODEL_ID, RiskPolicy, risk_stage
+
+__all__ = [
+    "ADJUSTMENTS",
+    "CONFIDENCE",
+    "EXPERT_MODEL_ID",
+    "PSI_EPS",
+    "CalibrationTest",
+    "ExpertModel",
+    "ExpertRules",
+    "Grade",
+    "GradeBand",
+    "HosmerLemeshow",
+    "MasterScale",
+    "RiskPolicy",
+    "ScoreScaling",
+    "StabilityBand",
+    "TrafficLight",
+    "TrafficLightThresholds",
+    "auc",
+    "binomial_test",
+    "brier",
+    "calibration_curve",
+    "default_master_scale",
+    "expected_loss",
+    "gini",
+    "grade_tests",
+    "hhi",
+    "hosmer_lemeshow",
+    "irb_capital",
+    "jeffreys_test",
+    "ks",
+    "log_linear_scale",
+    "log_loss",
+    "points_from_pd",
+    "psi",
+    "psi_band",
+    "psi_from_shares",
+    "risk_stage",
+]
