@@ -173,3 +173,14 @@ def test_run_on_postgresql(tmp_path, sample_xlsx, postgres_database):
         assert open_workspace(workspace.root).settings.database_url.startswith("postgresql")
     finally:
         workspace.close()
+
+
+def test_report_uses_the_policy_the_run_used(ws, sample_xlsx):
+    from finseg.runs import report_run
+
+    text = ws.policy_file.read_text(encoding="utf-8")
+    ws.policy_file.write_text(text.replace("top_regions: 15", "top_regions: 3"), encoding="utf-8")
+    run = run_pipeline(ws, sample_xlsx)
+    ws.policy_file.write_text(text, encoding="utf-8")  # changed after the run: must not matter
+    html = report_run(ws, run.run_id, "en", ["html"])["html"].read_text(encoding="utf-8")
+    assert "Top 3 regions" in html or "top 3 regions" in html.lower()

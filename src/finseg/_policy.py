@@ -128,17 +128,16 @@ class OverviewPolicy(_Section):
         default_factory=lambda: [
             "total_assets",
             "operating_revenue",
-            "outstanding_loans",
             "requested_amount",
         ],
         min_length=1,
         description=_doc(
-            "概览图表展示的金额字段（schema 中的规范字段名）",
-            "Money fields charted in the overview (canonical field names from the schema)",
+            "概览中绘制分布图的金额字段（schema 中的规范字段名）",
+            "Money fields whose distribution the overview draws (canonical field names)",
         ),
     )
     top_regions: int = Field(
-        10,
+        15,
         ge=1,
         le=100,
         description=_doc("概览中列出的前 N 个地区", "Number of top regions listed in the overview"),

@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from finseg import __version__
+from finseg._policy import Policy, check_policy_text
 from finseg.exceptions import StoreError, UserError
 from finseg.ingest import QualityReport
 from finseg.pipeline import QUALITY, RESULTS, read_quality
@@ -48,6 +49,18 @@ def run_metadata(ws: Workspace, run_id: str) -> dict[str, Any]:
         }
 
 
+def _run_policy(ws: Workspace, run_id: str) -> Policy:
+    """The policy the run used (its stored version), not today's policy file."""
+    with read_session(ws.engine()) as s:
+        run = get_run(s, run_id)
+        version = s.get(PolicyVersion, run.policy_version_id) if run.policy_version_id else None
+        text = version.content if version else None
+    if text is None:
+        return ws.policy()
+    policy, _ = check_policy_text(text, f"policy version {run.policy_version_id}")
+    return policy or ws.policy()
+
+
 def report_run(ws: Workspace, run_id: str, lang: str, formats: list[str]) -> dict[str, Path]:
     """Write the run's report(s) into its directory; ``{format: path}``."""
     from finseg.reporting import ReportContext, render_report
@@ -69,5 +82,6 @@ def report_run(ws: Workspace, run_id: str, lang: str, formats: list[str]) -> dic
         results=pd.read_parquet(run_dir / RESULTS),
         quality=QualityReport.from_dict(read_quality(run_dir)),
         lang=lang,
+        overview=_run_policy(ws, run_id).overview,
     )
     return render_report(ctx, run_dir, formats)

@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from finseg._policy import OverviewPolicy
 from finseg.exceptions import UserError
 from finseg.ingest import QualityReport
 from finseg.reporting._i18n import LANGS, t
@@ -33,6 +34,8 @@ class ReportContext:
         The ingest data-quality report.
     lang : {"zh", "en"}
         The language of every label in the report.
+    overview : OverviewPolicy
+        The run's policy ``overview`` section: which amounts to chart, how many regions.
 
     Examples
     --------
@@ -47,6 +50,7 @@ class ReportContext:
     results: pd.DataFrame = field(default_factory=pd.DataFrame)
     quality: QualityReport = field(default_factory=QualityReport)
     lang: str = "zh"
+    overview: OverviewPolicy = field(default_factory=OverviewPolicy)
 
     def __post_init__(self) -> None:
         if self.lang not in LANGS:

@@ -12,16 +12,12 @@ from finseg.reporting._context import ReportContext
 from finseg.reporting._sections import Chart, ExcelHint, NumFmt, Section, Table, register_section
 from finseg.schema import label
 
-__all__ = ["DISTRIBUTION_FIELDS", "KEY_AMOUNTS", "SIZE_CLASSES", "TOP_REGIONS",
-           "portfolio_section"]  # fmt: skip
+__all__ = ["KEY_AMOUNTS", "SIZE_CLASSES", "portfolio_section"]  # fmt: skip
 
-#: Amounts drawn as histograms.
-DISTRIBUTION_FIELDS = ("total_assets", "operating_revenue", "requested_amount")
 #: Amounts summarised in the key-amounts table (those present in the data).
 KEY_AMOUNTS = ("total_assets", "total_liabilities", "operating_revenue", "net_profit",
                "requested_amount", "outstanding_loans", "collateral_value")  # fmt: skip
 SIZE_CLASSES = tuple(k.value for k in SizeClass)  # largest first
-TOP_REGIONS = 15
 _WAN = 1e4  # money is stored in yuan and shown in 万元
 
 
@@ -45,7 +41,7 @@ def portfolio_section(ctx: ReportContext) -> Section:
     _add_industry(ctx, section)
     _add_size(ctx, section)
     _add_region(ctx, section)
-    for name in DISTRIBUTION_FIELDS:
+    for name in ctx.overview.amount_fields:
         _add_histogram(ctx, section, name)
     amounts = _amounts_table(ctx)
     if not amounts.frame.empty:
@@ -173,16 +169,17 @@ def _add_size(ctx: ReportContext, section: Section) -> None:
 
 
 def _add_region(ctx: ReportContext, section: Section) -> None:
-    title = ctx.t("portfolio.chart.region", n=TOP_REGIONS)
+    n_top = ctx.overview.top_regions
+    title = ctx.t("portfolio.chart.region", n=n_top)
     if not ctx.has("region"):
         _skip(ctx, section, title, "region")
         return
     grouped = _breakdown(ctx, ctx.results["region"].astype("string").str.strip(), {})
-    top = grouped.head(TOP_REGIONS)
-    if len(top) < TOP_REGIONS:
+    top = grouped.head(n_top)
+    if len(top) < n_top:
         title = ctx.t("portfolio.chart.region", n=len(top))
     _add_bar(ctx, section, "region", title, top["label"].tolist(), top["customers"].tolist())
-    rest = grouped.iloc[TOP_REGIONS:]
+    rest = grouped.iloc[n_top:]
     if not rest.empty:
         section.notes.append(ctx.t("portfolio.region_rest", k=len(rest),
                                    n=NumFmt.INT.format(rest["customers"].sum())))  # fmt: skip
