@@ -46,6 +46,7 @@ __all__ = [
     "check_policy_text",
     "load_policy",
     "normalise_policy_text",
+    "parse_policy",
     "policy_fields",
     "policy_hash",
     "policy_json_schema",
@@ -271,7 +272,16 @@ def load_policy(path: Path | str) -> Policy:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise PolicyError(f"{path}: cannot read: {exc}", f"{path}：无法读取：{exc}") from exc
-    policy, problems = check_policy_text(text, str(path))
+    return parse_policy(text, str(path))
+
+
+def parse_policy(text: str, source: str = "policy.yaml") -> Policy:
+    """Validate a policy text; like :func:`load_policy`, ``source`` names it in errors.
+
+    >>> parse_policy("name: {zh: 甲, en: A}").name.zh
+    '甲'
+    """
+    policy, problems = check_policy_text(text.lstrip("\ufeff"), source)
     if policy is not None:
         return policy
     error = PolicyError(

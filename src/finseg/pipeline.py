@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from finseg import __version__
+from finseg._policy import Policy, parse_policy
 from finseg.exceptions import FinsegError, RunError, UserError
 from finseg.features import compute_features
 from finseg.ingest import IngestResult, Unit, ingest, write_table
@@ -126,14 +127,14 @@ def select_snapshot(frame: pd.DataFrame, as_of: date | None) -> tuple[pd.DataFra
     return picked.sort_values("customer_id", kind="stable").reset_index(drop=True), chosen
 
 
-def _ingest(ws: Workspace, data: Path, as_of: date | None) -> IngestResult:
-    policy = ws.policy().ingest
-    unit = Unit(policy.default_unit or ws.settings.default_unit)
+def _ingest(ws: Workspace, data: Path, policy: Policy) -> IngestResult:
+    rules = policy.ingest
+    unit = Unit(rules.default_unit or ws.settings.default_unit)
     return ingest(
         [data],
         unit=unit,
-        tolerance=policy.identity_tolerance,
-        duplicates=policy.duplicate_rule.value,
+        tolerance=rules.identity_tolerance,
+        duplicates=rules.duplicate_rule.value,
     )
 
 
@@ -153,8 +154,9 @@ def _clean_stale(ws: Workspace, stale: list[str]) -> None:
             shutil.rmtree(leftover, ignore_errors=True)
 
 
-def _run_stages(frame: pd.DataFrame, ws: Workspace, timings: dict, progress: Progress | None):
-    policy = ws.policy()
+def _run_stages(
+    frame: pd.DataFrame, ws: Workspace, policy: Policy, timings: dict, progress: Progress | None
+) -> pd.DataFrame:
     for stage in STAGES:
         if progress:
             progress(stage.key, stage.label(ws.settings.language.value), "start")
@@ -183,11 +185,12 @@ def run_pipeline(
     if not data.is_file():
         raise UserError(f"{data}: file not found", f"{data}：文件不存在")
     engine, started = ws.engine(), time.perf_counter()
+    # Read the policy once: the text recorded with the run is exactly the one it runs with.
     policy_text = ws.policy_file.read_text(encoding="utf-8")
-    ws.policy()  # validate before anything is recorded
+    policy = parse_policy(policy_text, str(ws.policy_file))
     with transaction(engine) as s:
         _clean_stale(ws, mark_stale_running_runs_failed(s, actor=actor))
-        policy_id = record_policy_version(s, policy_text, name=ws.policy().name.en, actor=actor)
+        policy_id = record_policy_version(s, policy_text, name=policy.name.en, actor=actor)
         params = {"as_of": as_of.isoformat() if as_of else None, "finseg": __version__}
         run_id = start_run(
             s,
@@ -204,12 +207,12 @@ def run_pipeline(
         if progress:
             progress("ingest", "导入" if ws.settings.language.value == "zh" else "Ingest", "start")
         t0 = time.perf_counter()
-        result = _ingest(ws, data, as_of)
+        result = _ingest(ws, data, policy)
         frame, _ = select_snapshot(result.frame, as_of)
         timings["ingest"] = time.perf_counter() - t0
         if progress:
             progress("ingest", "导入" if ws.settings.language.value == "zh" else "Ingest", "done")
-        frame = _run_stages(frame, ws, timings, progress)
+        frame = _run_stages(frame, ws, policy, timings, progress)
         files = _write_results(part, result, frame)
         part.rename(final)
         counts = {
