@@ -17,7 +17,7 @@ def test_grades_table_and_chart(tmp_path, lang):
     section = risk_section(ReportContext(results=results, lang=lang))
     grades = section.tables[0].frame
     assert grades.iloc[:, 1].sum() == len(results)
-    assert list(grades.iloc[:, 0])[0] in ("AAA", "AA", "A")  # best grade first
+    assert grades.iloc[0, 0] in ("AAA", "AA", "A")  # best grade first
     assert grades.shape[1] == 5  # grade, customers, share, mean PD, observed default rate
     html = render_html(ReportContext(results=results, lang=lang), tmp_path / "r.html")
     assert "chart-risk-grades" in html.read_text(encoding="utf-8")

@@ -44,6 +44,7 @@ from finseg.risk._metrics import (
     psi_band,
     psi_from_shares,
 )
+from finseg.risk._scorecard import ScorecardModel
 from finseg.risk._stage import EXPERT_MODEL_ID, RiskPolicy, risk_stage
 
 __all__ = [
@@ -60,6 +61,7 @@ __all__ = [
     "MasterScale",
     "RiskPolicy",
     "ScoreScaling",
+    "ScorecardModel",
     "StabilityBand",
     "TrafficLight",
     "TrafficLightThresholds",

@@ -25,6 +25,7 @@ from pydantic import Field
 
 from finseg._config_base import _doc, _Section
 from finseg.features._tokens import number_column
+from finseg.risk._points import scaling as points_scaling
 
 __all__ = ["ADJUSTMENTS", "ExpertModel", "ExpertRules", "ScoreScaling", "points_from_pd"]
 
@@ -44,8 +45,7 @@ def points_from_pd(pd_: np.ndarray, scaling: ScoreScaling | None = None) -> np.n
     array([600.])
     """
     s = scaling or ScoreScaling()
-    factor = s.pdo / np.log(2)
-    offset = s.base_score - factor * np.log(s.base_odds)
+    factor, offset = points_scaling(s.base_score, s.base_odds, s.pdo)
     return np.round(offset + factor * np.log((1 - pd_) / pd_), 6)
 
 
