@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from finseg.cli import _features, _ingest, _runs, _workspace  # noqa: F401  (register commands)
+from finseg.cli import _features, _ingest, _models, _runs, _workspace  # noqa: F401  (register commands)
 from finseg.cli._app import app, main
 
 __all__ = ["app", "main"]

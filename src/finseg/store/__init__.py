@@ -6,7 +6,7 @@ session opened by :func:`transaction` (write) or :func:`read_session` (read).
 
 >>> engine = make_engine("sqlite://")
 >>> upgrade(engine)
-'0001'
+'0002'
 >>> with transaction(engine) as s:
 ...     _ = add_user(s, "li", Role.ANALYST)
 >>> with read_session(engine) as s:
@@ -29,12 +29,25 @@ from finseg.store._models import (
     AuditEntry,
     Base,
     Customer,
+    ModelRecord,
+    ModelStatus,
     PolicyVersion,
     Role,
     Run,
     RunStatus,
     User,
     utcnow,
+)
+from finseg.store._registry import (
+    CHAMPION,
+    PICKLE_PROTOCOL,
+    get_model,
+    list_models,
+    load_model,
+    model_card,
+    promote_model,
+    register_model,
+    retire_model,
 )
 from finseg.store._repo import (
     SYSTEM,
@@ -54,12 +67,16 @@ from finseg.store._repo import (
 
 __all__ = [
     "BUSY_TIMEOUT_MS",
+    "CHAMPION",
     "CUSTOMER_COLUMNS",
     "MIGRATIONS_DIR",
+    "PICKLE_PROTOCOL",
     "SYSTEM",
     "AuditEntry",
     "Base",
     "Customer",
+    "ModelRecord",
+    "ModelStatus",
     "PolicyVersion",
     "Role",
     "Run",
@@ -72,16 +89,23 @@ __all__ = [
     "fail_run",
     "finish_run",
     "get_customer",
+    "get_model",
     "get_run",
     "head_revision",
     "list_audit",
+    "list_models",
     "list_runs",
     "list_users",
+    "load_model",
     "make_engine",
     "mark_stale_running_runs_failed",
+    "model_card",
     "new_run_id",
+    "promote_model",
     "read_session",
     "record_policy_version",
+    "register_model",
+    "retire_model",
     "start_run",
     "transaction",
     "upgrade",

@@ -6,7 +6,7 @@ created by the Alembic migrations in ``migrations/versions``; these models must 
 (a test compares the two).
 
 >>> sorted(Base.metadata.tables)
-['audit_log', 'customers', 'policy_versions', 'runs', 'users']
+['audit_log', 'customers', 'models', 'policy_versions', 'runs', 'users']
 """
 
 from __future__ import annotations
@@ -18,10 +18,14 @@ from typing import Any, ClassVar
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from finseg._vocab import LabelledEnum
+
 __all__ = [
     "AuditEntry",
     "Base",
     "Customer",
+    "ModelRecord",
+    "ModelStatus",
     "PolicyVersion",
     "Role",
     "Run",
@@ -53,6 +57,14 @@ class RunStatus(StrEnum):
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
+
+
+class ModelStatus(LabelledEnum):
+    """Place of a model in the registry: one champion scores, challengers wait, retired rest."""
+
+    CHAMPION = ("champion", "冠军模型", "champion")
+    CHALLENGER = ("challenger", "挑战者模型", "challenger")
+    RETIRED = ("retired", "已退役", "retired")
 
 
 def utcnow() -> datetime:
@@ -186,3 +198,32 @@ class AuditEntry(Base):
     object_id: Mapped[str | None] = mapped_column(sa.String(128))
     before: Mapped[dict[str, Any] | None]
     after: Mapped[dict[str, Any] | None]
+
+
+#: At most one champion: checked in code by the registry, and by this partial unique index
+#: (SQLite and PostgreSQL both have them) against two writers racing on PostgreSQL.
+_ONE_CHAMPION = "status = 'champion'"
+
+
+class ModelRecord(Base):
+    """A registered model: its pickle ``file`` under the models directory, the file's SHA-256
+    and its model card."""
+
+    __tablename__ = "models"
+    __table_args__ = (
+        _check_in("status", ModelStatus),
+        sa.Index(
+            "ux_models_one_champion", "status", unique=True,
+            sqlite_where=sa.text(_ONE_CHAMPION), postgresql_where=sa.text(_ONE_CHAMPION),
+        ),
+    )  # fmt: skip
+
+    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    status: Mapped[ModelStatus] = mapped_column(_str_enum(ModelStatus))
+    file: Mapped[str] = mapped_column(sa.Text)
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    card: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    created_by: Mapped[str] = mapped_column(sa.String(100))
+    promoted_at: Mapped[datetime | None]

@@ -1,0 +1,120 @@
+"""``finseg models list|show|promote|retire``: the model registry of a workspace."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from finseg.cli._app import LangOption, app, check_lang, out
+from finseg.cli._workspace import WorkspaceOption
+
+__all__ = ["models_app"]
+
+models_app = typer.Typer(help="Model registry / 模型注册表", no_args_is_help=True)
+app.add_typer(models_app, name="models")
+
+RefArgument = Annotated[
+    str, typer.Argument(help="Model id, or champion / 模型编号，或 champion（当前冠军模型）")
+]
+ActorOption = Annotated[
+    str | None,
+    typer.Option(
+        "--actor",
+        help="Who makes the change, for the audit log (default: the login name) / 操作人",
+        envvar="FINSEG_ACTOR",
+    ),
+]
+
+
+def _actor(actor: str | None) -> str:
+    from finseg.store import SYSTEM
+
+    return actor or os.environ.get("USER") or os.environ.get("USERNAME") or SYSTEM
+
+
+def _auc(card: dict[str, Any]) -> str:
+    auc = (card.get("metrics") or {}).get("auc")
+    return f"{auc:.3f}" if isinstance(auc, (int, float)) else ""
+
+
+@models_app.command("list")
+def models_list(workspace: WorkspaceOption = Path("."), lang: LangOption = None) -> None:
+    """List registered models, newest first / 列出已注册模型."""
+    from finseg.store import list_models, read_session
+    from finseg.workspace import open_workspace
+
+    ws = open_workspace(workspace)
+    zh = check_lang(lang, ws.settings.language.value) == "zh"
+    heads = ("编号", "类型", "状态", "创建时间 (UTC)", "AUC") if zh else (
+        "id", "kind", "status", "created (UTC)", "AUC")  # fmt: skip
+    table = Table(*heads)
+    with read_session(ws.engine()) as s:
+        for m in list_models(s):
+            status = m.status.label("zh" if zh else "en")
+            table.add_row(m.id, m.kind, status, f"{m.created_at:%Y-%m-%d %H:%M}", _auc(m.card))
+    out.print(table)
+    ws.close()
+
+
+def _as_dict(record: Any) -> dict[str, Any]:
+    at = record.promoted_at
+    return {
+        "id": record.id, "kind": record.kind, "status": record.status.value,
+        "file": record.file, "sha256": record.sha256,
+        "created_at": record.created_at.isoformat(), "created_by": record.created_by,
+        "promoted_at": at.isoformat() if at else None, "card": record.card,
+    }  # fmt: skip
+
+
+@models_app.command("show")
+def models_show(ref: RefArgument, workspace: WorkspaceOption = Path(".")) -> None:
+    """Print a model's record and card as JSON / 以 JSON 显示模型及其模型卡."""
+    from finseg.store import get_model, read_session
+    from finseg.workspace import open_workspace
+
+    ws = open_workspace(workspace)
+    try:
+        with read_session(ws.engine()) as s:
+            record = _as_dict(get_model(s, ref))
+    finally:
+        ws.close()
+    typer.echo(json.dumps(record, ensure_ascii=False, indent=2))
+
+
+@models_app.command("promote")
+def models_promote(
+    ref: RefArgument, workspace: WorkspaceOption = Path("."), actor: ActorOption = None
+) -> None:
+    """Make a model the champion; the old one becomes a challenger / 晋升为冠军模型."""
+    from finseg.store import promote_model, transaction
+    from finseg.workspace import open_workspace
+
+    ws = open_workspace(workspace)
+    try:
+        with transaction(ws.engine()) as s:
+            record = promote_model(s, ref, actor=_actor(actor))
+    finally:
+        ws.close()
+    out.print(f"冠军模型 / Champion: {record.id}")
+
+
+@models_app.command("retire")
+def models_retire(
+    ref: RefArgument, workspace: WorkspaceOption = Path("."), actor: ActorOption = None
+) -> None:
+    """Take a challenger out of use / 将挑战者模型退役."""
+    from finseg.store import retire_model, transaction
+    from finseg.workspace import open_workspace
+
+    ws = open_workspace(workspace)
+    try:
+        with transaction(ws.engine()) as s:
+            record = retire_model(s, ref, actor=_actor(actor))
+    finally:
+        ws.close()
+    out.print(f"已退役 / Retired: {record.id}")
