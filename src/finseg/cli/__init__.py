@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from finseg.cli import _features, _ingest, _models, _runs, _workspace  # noqa: F401  (register commands)
+from finseg.cli import (  # noqa: F401  (register commands)
+    _features,
+    _ingest,
+    _models,
+    _runs,
+    _train,
+    _workspace,
+)
 from finseg.cli._app import app, main
 
 __all__ = ["app", "main"]

@@ -1,0 +1,120 @@
+"""finseg train / predict: canonical and generic tables, the registry, refusals."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from finseg.cli import main
+from finseg.sample import generate_portfolio
+from finseg.training import load_table
+from finseg.workspace import init_workspace
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory):
+    root = tmp_path_factory.mktemp("train") / "ws"
+    workspace = init_workspace(root)
+    generate_portfolio(3000, seed=8).to_parquet(root / "book.parquet")
+    yield workspace
+    workspace.close()
+
+
+def test_train_registers_a_champion_and_reports_metrics(ws, capsys):
+    report = ws.root / "metrics.json"
+    args = [
+        "train",
+        "--data",
+        str(ws.root / "book.parquet"),
+        "--cv",
+        "3",
+        "--name",
+        "sc1",
+        "--report",
+        str(report),
+        "-w",
+        str(ws.root),
+    ]
+    assert main(args) == 0
+    metrics = json.loads(report.read_text())
+    assert {"auc", "gini", "ks", "brier"} <= set(metrics) and len(metrics["cv"]["folds"]) == 3
+    assert 0.6 < metrics["auc"] < 1
+    assert "sc1 (champion)" in capsys.readouterr().out
+
+
+def test_predict_with_the_champion(ws):
+    out = ws.root / "scored.csv"
+    assert (
+        main(
+            [
+                "predict",
+                "--data",
+                str(ws.root / "book.parquet"),
+                "--out",
+                str(out),
+                "-w",
+                str(ws.root),
+            ]
+        )
+        == 0
+    )
+    scored = pd.read_csv(out)
+    assert len(scored) == 3000 and scored["customer_id"].is_unique
+    assert {"pd", "score", "grade", "reason_1", "model"} <= set(scored.columns)
+    assert ((scored["pd"] > 0) & (scored["pd"] < 1)).all() and set(scored["model"]) == {"sc1"}
+    # higher score, lower PD
+    assert np.corrcoef(scored["score"], scored["pd"])[0, 1] < 0
+
+
+def test_a_tampered_model_is_refused(ws, capsys):
+    path = ws.models_dir / "sc1.pkl"
+    original = path.read_bytes()
+    path.write_bytes(original[:-1] + bytes([original[-1] ^ 1]))
+    try:
+        code = main(
+            [
+                "predict",
+                "--data",
+                str(ws.root / "book.parquet"),
+                "--out",
+                str(ws.root / "x.csv"),
+                "-w",
+                str(ws.root),
+            ]
+        )
+        assert code == 1 and "SHA-256" in capsys.readouterr().err
+        assert not (ws.root / "x.csv").exists()
+    finally:
+        path.write_bytes(original)
+
+
+def test_generic_table_mode(tmp_path):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(800, 3))
+    y = (rng.random(800) < 1 / (1 + np.exp(-(x[:, 0] * 2 - 3)))).astype(int)
+    frame = pd.DataFrame({"id": range(800), "a": x[:, 0], "b": x[:, 1], "c": x[:, 2], "bad": y})
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    table = load_table(tmp_path / "t.csv", "bad")
+    assert table.mode == "generic" and list(table.X.columns) == ["a", "b", "c"]
+    assert table.y.sum() == y.sum()
+
+
+def test_bad_target_is_a_user_error(ws, capsys):
+    assert (
+        main(
+            [
+                "train",
+                "--data",
+                str(ws.root / "book.parquet"),
+                "--target",
+                "nope",
+                "-w",
+                str(ws.root),
+            ]
+        )
+        == 2
+    )
+    assert "no column 'nope'" in capsys.readouterr().err
