@@ -118,3 +118,14 @@ def test_bad_target_is_a_user_error(ws, capsys):
         == 2
     )
     assert "no column 'nope'" in capsys.readouterr().err
+
+
+def test_a_run_is_graded_by_the_canonical_champion(ws):
+    from finseg.pipeline import run_pipeline
+    from finseg.store import list_runs, read_session
+
+    result = run_pipeline(ws, ws.root / "book.parquet")
+    frame = pd.read_parquet(result.results)
+    assert set(frame["risk_model"]) == {"sc1"} and frame["grade"].notna().all()
+    with read_session(ws.engine()) as s:
+        assert list_runs(s)[0].model_ids == ["sc1"]

@@ -32,9 +32,13 @@ from finseg.features import compute_features
 from finseg.ingest import IngestResult, Unit, ingest, write_table
 from finseg.risk import risk_stage
 from finseg.store import (
+    ModelStatus,
     fail_run,
     finish_run,
+    list_models,
+    load_model,
     mark_stale_running_runs_failed,
+    read_session,
     record_policy_version,
     start_run,
     transaction,
@@ -56,7 +60,7 @@ class Stage:
     key: str
     zh: str
     en: str
-    run: Callable[[pd.DataFrame, Any], pd.DataFrame]
+    run: Callable[..., pd.DataFrame]  # (frame, policy section, **bound) -> frame
     section: str
 
     def label(self, lang: str = "en") -> str:
@@ -154,14 +158,29 @@ def _clean_stale(ws: Workspace, stale: list[str]) -> None:
             shutil.rmtree(leftover, ignore_errors=True)
 
 
+def _champion(ws: Workspace) -> dict[str, Any]:
+    """Keyword arguments binding the workspace champion into the risk stage, or none.
+
+    Only a champion trained on canonical portfolios can grade a run; the model file is
+    checked against its recorded SHA-256 before it is loaded (a mismatch fails the run).
+    """
+    with read_session(ws.engine()) as s:
+        champion = next((m for m in list_models(s) if m.status is ModelStatus.CHAMPION), None)
+        if champion is None or (champion.card or {}).get("params", {}).get("mode") != "canonical":
+            return {}
+        model, record = load_model(s, ws.models_dir, champion.id)
+        return {"model": model, "model_id": record.id, "features": list(record.card["features"])}
+
+
 def _run_stages(
     frame: pd.DataFrame, ws: Workspace, policy: Policy, timings: dict, progress: Progress | None
 ) -> pd.DataFrame:
+    bound = {"risk": _champion(ws)}
     for stage in STAGES:
         if progress:
             progress(stage.key, stage.label(ws.settings.language.value), "start")
         started = time.perf_counter()
-        frame = stage.run(frame, getattr(policy, stage.section))
+        frame = stage.run(frame, getattr(policy, stage.section), **bound.get(stage.key, {}))
         timings[stage.key] = time.perf_counter() - started
         if progress:
             progress(stage.key, stage.label(ws.settings.language.value), "done")

@@ -1,7 +1,8 @@
 """The risk stage: PD, score, master-scale grade and reason codes for every customer.
 
-Until a workspace has trained a champion model, the stage uses the expert model
-(:class:`~finseg.risk._expert.ExpertModel`) and says so in ``risk_model``.  Customers already
+The pipeline hands the stage the workspace's champion model when there is one trained on
+canonical portfolios; otherwise the expert model (:class:`~finseg.risk._expert.ExpertModel`)
+grades.  ``risk_model`` says which, row by row.  Customers already
 in default (loan classified substandard, doubtful or loss) are graded ``D``.
 
 >>> from finseg.features import compute_features
@@ -13,11 +14,15 @@ True
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
 import pandas as pd
 from pydantic import Field
 
 from finseg._config_base import _doc, _Section
-from finseg.risk._expert import ExpertModel, ExpertRules, ScoreScaling
+from finseg.exceptions import UserError
+from finseg.risk._expert import ExpertModel, ExpertRules, ScoreScaling, points_from_pd
 from finseg.risk._master_scale import MasterScale, default_master_scale
 
 __all__ = ["EXPERT_MODEL_ID", "RiskPolicy", "risk_stage"]
@@ -43,10 +48,39 @@ class RiskPolicy(_Section):
     )
 
 
-def risk_stage(df: pd.DataFrame, cfg: RiskPolicy | None = None) -> pd.DataFrame:
-    """``df`` with ``pd``, ``score``, ``grade``, ``reason_1..3`` and ``risk_model`` added."""
+def _model_scores(df: pd.DataFrame, model: Any, features: list[str], cfg: RiskPolicy):
+    """PD, score and reasons from a trained model over its own characteristics."""
+    missing = [c for c in features if c not in df]
+    if missing:
+        raise UserError(
+            f"the champion model needs column(s) the run does not have: {', '.join(missing)}",
+            f"冠军模型需要的列在本次运行中不存在：{'、'.join(missing)}",
+        )
+    X = df[features]
+    pd_ = np.clip(model.predict_proba(X)[:, 1], cfg.master_scale.pd_floor, 1.0)
+    points = model.points(X) if hasattr(model, "points") else points_from_pd(pd_, cfg.scaling)
+    out = pd.DataFrame({"pd": pd_, "score": points}, index=df.index)
+    return pd.concat([out, model.reasons(X).set_axis(df.index)], axis=1)
+
+
+def risk_stage(
+    df: pd.DataFrame,
+    cfg: RiskPolicy | None = None,
+    *,
+    model: Any = None,
+    model_id: str = EXPERT_MODEL_ID,
+    features: list[str] | None = None,
+) -> pd.DataFrame:
+    """``df`` with ``pd``, ``score``, ``grade``, ``reason_1..3`` and ``risk_model`` added.
+
+    ``model`` (with its ``features``) is a trained estimator, e.g. the workspace champion;
+    without one the expert model grades.
+    """
     cfg = cfg or RiskPolicy()
-    scored = ExpertModel(cfg.expert, cfg.scaling).predict_frame(df)
+    if model is None:
+        scored = ExpertModel(cfg.expert, cfg.scaling).predict_frame(df)
+    else:
+        scored = _model_scores(df, model, features or [], cfg)
     defaulted = (
         df["loan_classification"].astype("string").isin(_DEFAULTED).fillna(False).to_numpy(bool)
         if "loan_classification" in df
@@ -55,6 +89,6 @@ def risk_stage(df: pd.DataFrame, cfg: RiskPolicy | None = None) -> pd.DataFrame:
     scored["pd"] = scored["pd"].where(~defaulted, 1.0) if defaulted is not None else scored["pd"]
     grades = cfg.master_scale.grade(scored["pd"].to_numpy(), default=defaulted)
     scored.insert(2, "grade", pd.array(grades, dtype="str"))
-    scored["risk_model"] = EXPERT_MODEL_ID
+    scored["risk_model"] = model_id
     added = [c for c in scored.columns]
     return pd.concat([df.drop(columns=[c for c in added if c in df]), scored], axis=1)
