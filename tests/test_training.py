@@ -129,3 +129,43 @@ def test_a_run_is_graded_by_the_canonical_champion(ws):
     assert set(frame["risk_model"]) == {"sc1"} and frame["grade"].notna().all()
     with read_session(ws.engine()) as s:
         assert list_runs(s)[0].model_ids == ["sc1"]
+
+
+def test_gbm_trains_and_predicts(ws, tmp_path):
+    assert (
+        main(
+            [
+                "train",
+                "--data",
+                str(ws.root / "book.parquet"),
+                "--model",
+                "gbm",
+                "--cv",
+                "0",
+                "--name",
+                "g1",
+                "-w",
+                str(ws.root),
+            ]
+        )
+        == 0
+    )
+    out = tmp_path / "g.parquet"
+    assert (
+        main(
+            [
+                "predict",
+                "--model",
+                "g1",
+                "--data",
+                str(ws.root / "book.parquet"),
+                "--out",
+                str(out),
+                "-w",
+                str(ws.root),
+            ]
+        )
+        == 0
+    )
+    scored = pd.read_parquet(out)
+    assert scored["grade"].notna().all() and (scored["model"] == "g1").all()

@@ -22,6 +22,7 @@ from finseg.risk._calibration_tests import (
     jeffreys_test,
 )
 from finseg.risk._expert import ADJUSTMENTS, ExpertModel, ExpertRules, ScoreScaling, points_from_pd
+from finseg.risk._gbm import PD_FLOOR, GBMModel
 from finseg.risk._irb import CONFIDENCE, expected_loss, irb_capital
 from finseg.risk._master_scale import (
     Grade,
@@ -51,10 +52,12 @@ __all__ = [
     "ADJUSTMENTS",
     "CONFIDENCE",
     "EXPERT_MODEL_ID",
+    "PD_FLOOR",
     "PSI_EPS",
     "CalibrationTest",
     "ExpertModel",
     "ExpertRules",
+    "GBMModel",
     "Grade",
     "GradeBand",
     "HosmerLemeshow",

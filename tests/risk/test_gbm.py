@@ -1,0 +1,170 @@
+"""GBMModel on synthetic borrowers with a planted, known risk signal."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.utils._param_validation import InvalidParameterError
+
+from finseg.exceptions import InsufficientDataError
+from finseg.risk._gbm import GBMModel
+
+SMALL = {"n_estimators": 500, "learning_rate": 0.1, "cv": 3, "early_stopping_rounds": 20}
+
+
+def _borrowers(n: int = 4000, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
+    """Risk rises with leverage (with a wiggle an unconstrained model would follow), falls
+    with coverage, is higher in sector "c"; ``noise`` carries nothing."""
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(
+        {
+            "leverage": rng.uniform(0, 1, n),
+            "coverage": rng.normal(0, 1, n),
+            "noise": rng.normal(0, 1, n),
+            "sector": pd.array(rng.choice(["a", "b", "c"], n), dtype="str"),
+        }
+    )
+    X.loc[rng.random(n) < 0.05, "coverage"] = np.nan
+    logit = -3.2 + 3 * X["leverage"] + 0.6 * np.sin(12 * X["leverage"])
+    logit += -0.8 * X["coverage"].fillna(0) + 1.0 * (X["sector"] == "c")
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def data() -> tuple[pd.DataFrame, np.ndarray]:
+    return _borrowers()
+
+
+@pytest.fixture(scope="module")
+def model(data) -> GBMModel:
+    X, y = data
+    return GBMModel({"leverage": 1, "coverage": -1}, **SMALL).fit(X, y)
+
+
+def test_learned_attributes(model: GBMModel, data) -> None:
+    assert model.monotone_constraints_ == [1, -1, 0, 0]
+    assert list(model.feature_names_in_) == ["leverage", "coverage", "noise", "sector"]
+    assert model.categories_ == {"sector": ["a", "b", "c"]}
+    assert len(model.cv_auc_) == 3 and min(model.cv_auc_) > 0.65
+    assert model.booster_.current_iteration() == model.best_iteration_
+
+
+@pytest.mark.parametrize(("feature", "sign"), [("leverage", 1), ("coverage", -1)])
+def test_monotone_constraint_holds_on_a_grid(model: GBMModel, data, feature, sign) -> None:
+    X, _ = data
+    grid = np.linspace(X[feature].min() - 0.5, X[feature].max() + 0.5, 60)
+    for _, row in X.head(25).iterrows():
+        frame = pd.DataFrame([row] * len(grid)).astype(X.dtypes.to_dict())
+        frame[feature] = grid
+        margin, pd_ = model.raw_margin(frame), model.predict_proba(frame)[:, 1]
+        assert np.all(sign * np.diff(margin) >= -1e-12)
+        assert np.all(sign * np.diff(pd_) >= -1e-12)
+
+
+def test_unconstrained_model_follows_the_wiggle(data) -> None:
+    """Guards the test above: without the constraint the same data gives a non-monotone fit."""
+    X, y = data
+    free = GBMModel(**SMALL).fit(X, y)
+    frame = pd.concat([X.head(1)] * 200, ignore_index=True)
+    frame["leverage"] = np.linspace(0, 1, 200)
+    assert np.any(np.diff(free.raw_margin(frame)) < 0)
+
+
+def test_early_stopping_picks_fewer_trees(model: GBMModel) -> None:
+    assert 1 <= model.best_iteration_ < SMALL["n_estimators"]
+
+
+def test_calibration_choice_is_recorded_and_pds_match_the_base_rate(model, data) -> None:
+    X, y = data
+    scores = model.calibration_scores_
+    assert set(scores) == {"isotonic", "sigmoid", "none"}
+    assert model.calibration_ == min(("isotonic", "sigmoid"), key=scores.get)
+    assert model.predict_proba(X)[:, 1].mean() == pytest.approx(y.mean(), abs=0.01)
+
+
+@pytest.mark.parametrize("kind", ["isotonic", "sigmoid", "none"])
+def test_forced_calibration_is_used(data, kind: str) -> None:
+    X, y = data
+    m = GBMModel(calibration=kind, **SMALL).fit(X.head(1500), y[:1500])
+    assert m.calibration_ == kind
+    proba = m.predict_proba(X.head(50))[:, 1]
+    assert np.allclose(m.decision_function(X.head(50)), np.log(proba / (1 - proba)))
+    if kind == "none":
+        assert np.allclose(m.decision_function(X.head(50)), m.raw_margin(X.head(50)))
+
+
+def test_reason_codes_pick_the_planted_driver(model: GBMModel) -> None:
+    row = pd.DataFrame(
+        {"leverage": [0.98], "coverage": [0.0], "noise": [0.0], "sector": ["a"]}
+    ).astype({"sector": "str"})
+    reasons = model.reasons(row, k=2)
+    assert list(reasons.columns) == ["reason_1", "reason_2"]
+    assert reasons.loc[0, "reason_1"] == "leverage"
+
+
+def test_reasons_are_only_risk_increasing_features(model: GBMModel, data) -> None:
+    X, _ = data
+    rows = X.head(300)
+    contrib = model.booster_.predict(model._matrix(rows, reset=False), pred_contrib=True)[:, :4]
+    reasons = model.reasons(rows, k=4)
+    assert reasons.index.equals(rows.index)
+    n_positive = (contrib > 0).sum(axis=1)
+    assert np.array_equal(reasons.notna().sum(axis=1).to_numpy(), n_positive)
+    assert (n_positive < 4).any()  # some rows really have missing (empty) reasons
+
+
+def test_unseen_category_is_treated_as_missing(model: GBMModel, data) -> None:
+    X, _ = data
+    rows = pd.concat([X.head(3)] * 3, ignore_index=True)
+    rows["sector"] = pd.array(["zzz"] * 3 + [None] * 3 + ["c"] * 3, dtype="str")
+    pd_ = model.predict_proba(rows)[:, 1]
+    assert np.all(np.isfinite(pd_))
+    assert np.array_equal(pd_[:3], pd_[3:6])
+    as_category = rows.astype({"sector": pd.CategoricalDtype(["c", "zzz"])})
+    assert np.array_equal(model.predict_proba(as_category)[:, 1], pd_)
+
+
+def test_pickle_round_trip_is_byte_identical(model: GBMModel, data) -> None:
+    X, _ = data
+    again = pickle.loads(pickle.dumps(model))
+    assert again.predict_proba(X).tobytes() == model.predict_proba(X).tobytes()
+
+
+def test_numpy_input_names_features_x0_x1(data) -> None:
+    X, y = data
+    m = GBMModel({"x0": 1}, **SMALL).fit(X[["leverage", "coverage"]].to_numpy(), y)
+    assert m.monotone_constraints_ == [1, 0]
+    assert m.reasons(np.array([[0.99, 0.0]]), k=1).loc[0, "reason_1"] == "x0"
+
+
+@pytest.mark.parametrize(
+    ("monotonic", "match"),
+    [
+        ({"levrage": 1}, "unknown feature 'levrage'"),
+        ({"leverage": 2}, r"monotonic\['leverage'\] must be -1, 0 or 1; got 2"),
+        ({"sector": 1}, "categorical columns must be free"),
+    ],
+)
+def test_bad_monotonic_is_named(data, monotonic, match) -> None:
+    X, y = data
+    with pytest.raises(ValueError, match=match):
+        GBMModel(monotonic, **SMALL).fit(X, y)
+
+
+def test_bad_parameters_and_targets_are_named(data) -> None:
+    X, y = data
+    with pytest.raises(InvalidParameterError, match=r"'calibration' .* Got 'platt'"):
+        GBMModel(calibration="platt").fit(X, y)
+    with pytest.raises(ValueError, match="Only binary classification"):
+        GBMModel(**SMALL).fit(X, np.arange(len(y)) % 3)
+    few = y.copy()
+    few[:] = 0
+    few[:2] = 1
+    with pytest.raises(InsufficientDataError, match="class 1 has 2 rows, fewer than cv=3"):
+        GBMModel(**SMALL).fit(X, few)
+    with pytest.raises(ValueError, match="must be a DataFrame"):
+        GBMModel(**SMALL).fit(X, y).predict_proba(X.to_numpy())
