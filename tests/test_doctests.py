@@ -12,9 +12,7 @@ import pytest
 import finseg
 
 MODULES = sorted(
-    m.name
-    for m in pkgutil.walk_packages(finseg.__path__, "finseg.")
-    if ".migrations" not in m.name
+    m.name for m in pkgutil.walk_packages(finseg.__path__, "finseg.") if ".migrations" not in m.name
 )
 
 
