@@ -12,7 +12,6 @@ columns named with ``features``.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from finseg.exceptions import InsufficientDataError, UserError
+from finseg.pipeline import file_sha256
 
 __all__ = [
     "DIRECTIONS",
@@ -80,14 +80,6 @@ class TrainingTable:
     target: str
     ids: pd.Series | None = None
     directions: dict[str, int] = field(default_factory=dict)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _canonical(path: Path) -> pd.DataFrame | None:
@@ -159,7 +151,7 @@ def load_table(path: Path, target: str | None, features: list[str] | None = None
     directions = (
         {c: DIRECTIONS[c] for c in columns if c in DIRECTIONS} if mode == "canonical" else {}
     )
-    return TrainingTable(frame[columns].copy(), y, mode, _sha256(path), name, ids, directions)
+    return TrainingTable(frame[columns].copy(), y, mode, file_sha256(path), name, ids, directions)
 
 
 def _default_features(frame: pd.DataFrame, target: str, mode: str) -> list[str]:
