@@ -80,8 +80,11 @@ def features_command(
     ] = False,
     lang: LangOption = None,
 ) -> None:
-    """Derive the customer dimensions: size, industry, ratios, condition, flags, lifecycle /
-    计算客户维度."""
+    """Derive customer dimensions / 计算客户维度.
+
+    Size, industry, ratios, Altman Z'', financial condition, policy flags and lifecycle stage
+    for every row of a file (see docs/features.md).
+    """
     from finseg.config import load_policy
     from finseg.features import FeaturesPolicy, compute_features
     from finseg.ingest import check_output, ingest, write_table

@@ -153,7 +153,10 @@ def demo_command(
     seed: Annotated[int, typer.Option(help="Random seed / 随机种子")] = 7,
     lang: LangOption = None,
 ) -> None:
-    """The main job end to end: workspace, sample, ingest, run, report / 端到端演示."""
+    """Run the main job end to end / 端到端演示.
+
+    Workspace, seeded sample (a Chinese bank export), ingest, run, HTML and Excel reports.
+    """
     import pandas as pd
 
     from finseg.demo import run_demo

@@ -59,7 +59,7 @@ def train_command(
         str, typer.Option(envvar="FINSEG_ACTOR", help="Who trains / 操作人")
     ] = "system",
 ) -> None:
-    """Train a PD model, cross-validate it and register it / 训练并登记违约概率模型.
+    """Train and register a PD model / 训练并登记违约概率模型.
 
     A canonical portfolio goes through ingest and the features stage; any other table (CSV,
     Parquet, ARFF) is used as it is.  The first model of a workspace becomes champion.

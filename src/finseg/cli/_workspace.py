@@ -43,7 +43,10 @@ def init_command(
     lang: LangOption = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing workspace / 覆盖")] = False,
 ) -> None:
-    """Create a workspace: finseg.toml, policy.yaml, runs/, models/, the database / 创建工作区."""
+    """Create a workspace / 创建工作区.
+
+    Writes finseg.toml and policy.yaml, creates runs/ and models/ and the database.
+    """
     from finseg.workspace import init_workspace
 
     ws = init_workspace(
