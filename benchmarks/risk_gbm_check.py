@@ -14,32 +14,17 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
-from scipy.io import arff
 from sklearn.base import clone
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
+# Run as a script, ``benchmarks/`` is on sys.path and the helpers import as top-level modules.
+from _real_data import DATA, polish_year1, taiwan
 from finseg.risk._gbm import GBMModel
-
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-
-
-def polish_year1() -> tuple[pd.DataFrame, np.ndarray]:
-    """Polish manufacturing firms, 64 ratios, ``class`` b'1' = bankrupt."""
-    frame = pd.DataFrame(arff.loadarff(DATA / "polish_1year.arff")[0])
-    y = (frame.pop("class") == b"1").to_numpy(int)
-    return frame.astype(float), y
-
-
-def taiwan() -> tuple[pd.DataFrame, np.ndarray]:
-    """Taiwan listed companies, 22 ratios, ``bankrupt`` = 1."""
-    frame = pd.read_parquet(DATA / "taiwan_bankruptcy.parquet")
-    return frame.drop(columns="bankrupt"), frame["bankrupt"].to_numpy(int)
 
 
 def cv_auc(model: object, X: pd.DataFrame, y: np.ndarray) -> float:

@@ -20,22 +20,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.io import arff
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
+# Run as a script, ``benchmarks/`` is on sys.path and the helpers import as top-level modules.
+from _real_data import DATA, load_polish
 from finseg.risk._scorecard import ScorecardModel
-
-DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
-
-
-def load_polish(path: Path) -> tuple[pd.DataFrame, np.ndarray]:
-    """The 64 ratios (NaN where ``?``) and the bankrupt flag."""
-    records, _ = arff.loadarff(path)
-    frame = pd.DataFrame(records)
-    y = (frame.pop("class") == b"1").to_numpy().astype(int)
-    return frame.astype(float), y
 
 
 def optbinning_default(X: pd.DataFrame, y: np.ndarray, X_test: pd.DataFrame) -> np.ndarray:
