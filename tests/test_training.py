@@ -42,6 +42,10 @@ def test_train_registers_a_champion_and_reports_metrics(ws, capsys):
     metrics = json.loads(report.read_text())
     assert {"auc", "gini", "ks", "brier"} <= set(metrics) and len(metrics["cv"]["folds"]) == 3
     assert 0.6 < metrics["auc"] < 1
+    grades = metrics["grades"]
+    assert sum(g["n"] for g in grades["per_grade"].values()) == 3000
+    assert {g["traffic_light"] for g in grades["per_grade"].values()} <= {"green", "amber", "red"}
+    assert 0 <= grades["hosmer_lemeshow"]["p_value"] <= 1 and 0 < grades["hhi"] <= 1
     assert "sc1 (champion)" in capsys.readouterr().out
 
 

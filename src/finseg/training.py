@@ -27,6 +27,7 @@ __all__ = [
     "MODEL_KINDS",
     "TrainingTable",
     "cross_validate",
+    "grade_validation",
     "load_table",
     "make_model",
 ]
@@ -183,13 +184,54 @@ def make_model(kind: str, directions: dict[str, int], n_jobs: int = 1) -> Any:
     )
 
 
+def grade_validation(y: np.ndarray, pd_: np.ndarray, scale: Any = None) -> dict[str, Any]:
+    """Out-of-sample PDs checked per master-scale grade: counts, mean PD, observed default
+    rate, binomial and Jeffreys p-values with a traffic light, Hosmer–Lemeshow over the
+    grades and the grade concentration (HHI).
+
+    >>> rng = np.random.default_rng(0)
+    >>> p = rng.uniform(0.001, 0.2, 4000)
+    >>> v = grade_validation((rng.random(4000) < p).astype(int), p)
+    >>> v["hosmer_lemeshow"]["p_value"] > 0.01, 0 < v["hhi"] <= 1
+    (True, True)
+    """
+    from finseg.risk import default_master_scale, grade_tests, hhi, hosmer_lemeshow
+
+    scale = scale or default_master_scale()
+    frame = pd.DataFrame({"grade": scale.grade(pd_), "pd": pd_, "d": y})
+    by = frame.groupby("grade", sort=False).agg(n=("pd", "size"), pd=("pd", "mean"), d=("d", "sum"))
+    by = by.loc[[g for g in scale.labels if g in by.index]]
+    tests = grade_tests(by)
+    hl = hosmer_lemeshow(by["n"], by["pd"].clip(1e-6, 1 - 1e-6), by["d"])
+    return {
+        "per_grade": {
+            g: {
+                "n": int(r.n),
+                "mean_pd": float(r.pd),
+                "defaults": int(r.d),
+                "odr": float(r.odr),
+                "binomial_p": float(r.binomial_p),
+                "jeffreys_p": float(r.jeffreys_p),
+                "traffic_light": str(r.traffic_light),
+            }
+            for g, r in tests.iterrows()
+        },
+        "hosmer_lemeshow": {
+            "statistic": float(hl.statistic),
+            "p_value": float(hl.p_value),
+            "df": int(hl.df),
+        },
+        "hhi": float(hhi(by["n"].to_numpy())),
+    }
+
+
 def cross_validate(
     kind: str, table: TrainingTable, folds: int = 5, seed: int = 0
 ) -> dict[str, Any]:
     """Stratified K-fold out-of-sample AUC, Gini, KS and Brier of a fresh model per fold."""
     from sklearn.model_selection import StratifiedKFold
 
-    from finseg.risk import auc, brier, gini, ks
+    from finseg.risk import auc, brier, gini, ks, log_loss
 
     y = table.y
     if y is None or min(np.bincount(y, minlength=2)) < folds:
@@ -207,6 +249,8 @@ def cross_validate(
         "gini": gini(y, oof),
         "ks": ks(y, oof),
         "brier": brier(y, oof),
+        "log_loss": log_loss(y, oof),
+        "grades": grade_validation(y, oof),
         "cv": {
             "auc_mean": float(np.mean(aucs)),
             "auc_std": float(np.std(aucs)),
