@@ -98,9 +98,7 @@ def features_command(
     started = time.perf_counter()
     frame = compute_features(result.frame, cfg)
     seconds = time.perf_counter() - started
-    tmp = out_path.with_name(out_path.name + ".tmp")
-    write_table(frame, tmp)
-    tmp.replace(out_path)
+    write_table(frame, out_path)
     added = [c for c in frame.columns if c not in result.frame.columns]
     summary = features_summary(frame, added, seconds)
     if result.report.rows_quarantined:

@@ -131,7 +131,5 @@ def predict_command(
     if table.ids is not None:
         result.insert(0, "customer_id", table.ids.to_numpy())
     result["model"] = model_id
-    tmp = out_path.with_name(out_path.name + ".tmp")
-    write_table(result, tmp)
-    tmp.replace(out_path)
+    write_table(result, out_path)
     out.print(f"{len(result):,} 行已评分 / rows scored by {model_id} → {out_path}")

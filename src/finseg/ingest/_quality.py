@@ -9,6 +9,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from finseg._files import atomic_target
+
 __all__ = ["RULES", "FileSummary", "Problem", "QualityReport", "Severity", "rule_label"]
 
 #: Every rule ingest checks, with a short label in each language.
@@ -171,6 +173,5 @@ class QualityReport:
 
     def write_json(self, path: Path) -> None:
         """Write atomically (temporary file, then rename)."""
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=1, default=str))
-        tmp.replace(path)
+        with atomic_target(path) as tmp:
+            tmp.write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=1, default=str))

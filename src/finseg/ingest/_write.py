@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
+from finseg._files import atomic_target
 from finseg.exceptions import IngestError
 from finseg.ingest._api import IngestResult
 from finseg.ingest._quality import QualityReport
@@ -35,11 +36,13 @@ def check_output(out: Path) -> None:
 
 
 def write_table(frame, path: Path) -> None:
-    """Write a frame as Parquet or CSV (UTF-8 with BOM, so Excel shows Chinese) by suffix."""
-    if path.suffix.lower() == ".csv" or path.name.endswith(".csv.tmp"):
-        frame.to_csv(path, index=False, encoding="utf-8-sig", date_format="%Y-%m-%d")
-    else:
-        frame.to_parquet(path, index=False, engine="pyarrow")
+    """Write a frame as Parquet or CSV (UTF-8 with BOM, so Excel shows Chinese) by suffix,
+    atomically: the file is complete or not there."""
+    with atomic_target(path) as tmp:
+        if path.suffix.lower() == ".csv":
+            frame.to_csv(tmp, index=False, encoding="utf-8-sig", date_format="%Y-%m-%d")
+        else:
+            frame.to_parquet(tmp, index=False, engine="pyarrow")
 
 
 def write_outputs(
@@ -60,8 +63,8 @@ def write_outputs(
     temps: list[tuple[Path, Path]] = []
     try:
         for _, target, content in planned:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(target.name + ".tmp")
+            # staged under a name that keeps the suffix; renamed once every file is written
+            tmp = target.with_name(f".{target.stem}.staged{target.suffix}")
             if isinstance(content, QualityReport):
                 content.write_json(tmp)
             else:

@@ -12,8 +12,8 @@ from typing import Any
 import jinja2
 
 import finseg
+from finseg._files import atomic_target
 from finseg.reporting._context import ReportContext
-from finseg.reporting._files import atomic_target
 from finseg.reporting._sections import NumFmt, Section, Table, build_sections
 
 __all__ = ["ECHARTS_VERSION", "echarts_js", "html_text", "render_html"]

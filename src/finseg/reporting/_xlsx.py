@@ -14,8 +14,8 @@ import xlsxwriter
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from finseg._files import atomic_target
 from finseg.reporting._context import ReportContext
-from finseg.reporting._files import atomic_target
 from finseg.reporting._section_run import run_meta_table
 from finseg.reporting._sections import Chart, ExcelHint, NumFmt, Section, Table, build_sections
 

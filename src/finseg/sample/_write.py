@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 import xlsxwriter
 
+from finseg._files import atomic_target
 from finseg.exceptions import UserError
 from finseg.schema import FIELD_BY_NAME, Field, Kind
 
@@ -48,22 +47,9 @@ def write_sample(df: pd.DataFrame, path: Path) -> Path:
             f"Cannot write {path.name}: the file name must end in .csv, .parquet or .xlsx",
             f"无法写入 {path.name}：文件名须以 .csv、.parquet 或 .xlsx 结尾",
         )
-    _atomic(path, lambda tmp: writer(df, tmp))
+    with atomic_target(path) as tmp:
+        writer(df, tmp)
     return path
-
-
-def _atomic(path: Path, write: Callable[[Path], None]) -> None:
-    """Write through a temporary file in the target directory, then rename over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def header(f: Field) -> str:

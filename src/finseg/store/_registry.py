@@ -29,7 +29,6 @@ import os
 import pickle
 import platform
 import re
-import tempfile
 from collections.abc import Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
@@ -39,6 +38,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from finseg import __version__
+from finseg._files import atomic_target
 from finseg.exceptions import StoreError, UserError
 from finseg.store._models import ModelRecord, ModelStatus, utcnow
 from finseg.store._repo import SYSTEM, audit, new_run_id
@@ -158,18 +158,11 @@ def _duplicate(model_id: str) -> UserError:
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, then rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write ``data`` through a temporary file beside ``path``, synced, then rename it."""
+    with atomic_target(path) as tmp, tmp.open("wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
 
 
 def _insert(session: Session, record: ModelRecord) -> None:

@@ -1,4 +1,8 @@
-"""Atomic file writes: a report is either complete on disk or not there at all."""
+"""Atomic file writes: a file finseg writes is either complete on disk or not there at all.
+
+Reports, ingest outputs, sample files, quality reports and model files all go through
+:func:`atomic_target`.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +19,9 @@ __all__ = ["atomic_target"]
 def atomic_target(path: Path) -> Iterator[Path]:
     """Yield a temporary path next to ``path``; rename it onto ``path`` when the block ends.
 
-    On an exception the temporary file is removed and ``path`` is left as it was.
+    The temporary name keeps ``path``'s suffix, so writers that choose a format by suffix
+    (pandas, XlsxWriter) write the right one.  On an exception the temporary file is removed
+    and ``path`` is left as it was.
 
     >>> import tempfile
     >>> target = Path(tempfile.mkdtemp()) / "out.txt"
@@ -25,7 +31,7 @@ def atomic_target(path: Path) -> Iterator[Path]:
     'done'
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
     os.close(fd)
     tmp = Path(name)
     try:
