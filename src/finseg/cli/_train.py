@@ -44,12 +44,20 @@ def train_command(
         str, typer.Option(help="0/1 outcome column (1 = default) / 目标列")
     ] = "default_12m",
     model: Annotated[
-        str, typer.Option("--model", help="scorecard or gbm / 模型类型")
+        str, typer.Option("--model", help="scorecard, gbm, expert or auto / 模型类型")
     ] = "scorecard",
     name: Annotated[
         str | None, typer.Option(help="Registry name (default: generated) / 模型名称")
     ] = None,
+    segment_by: Annotated[
+        str | None,
+        typer.Option("--segment-by", help="One model per segment of this column / 分群建模列"),
+    ] = None,
     cv: Annotated[int, typer.Option(help="Cross-validation folds (0: none) / 交叉验证折数")] = 5,
+    time_col: Annotated[
+        str | None,
+        typer.Option("--time-col", help="Validate forward in time on this column / 时间列"),
+    ] = None,
     features: Annotated[
         str | None, typer.Option(help="Comma-separated columns to use / 使用的列")
     ] = None,
@@ -62,19 +70,31 @@ def train_command(
     """Train and register a PD model / 训练并登记违约概率模型.
 
     A canonical portfolio goes through ingest and the features stage; any other table (CSV,
-    Parquet, ARFF) is used as it is.  The first model of a workspace becomes champion.
+    Parquet, ARFF) is used as it is.  --model auto compares the scorecard and gradient
+    boosting by CV AUC (the expert model when defaults are too few); --segment-by fits one
+    model per segment where it beats the pooled model in CV; --time-col validates on later
+    periods.  The first model of a workspace becomes champion.
     """
+    from finseg.exceptions import UserError
     from finseg.store import model_card, register_model, transaction
-    from finseg.training import cross_validate, load_table, make_model
+    from finseg.training import load_table, train
     from finseg.workspace import open_workspace
 
+    if report is not None and (report.is_dir() or not report.parent.is_dir()):
+        raise UserError(
+            f"--report {report}: not a file in an existing folder",
+            f"--report {report}：不是已有文件夹中的文件路径",
+        )
     ws = open_workspace(workspace)
-    table = load_table(data, target, _columns(features))
-    with err.status("交叉验证 / cross-validating…"):
-        metrics = cross_validate(model, table, cv) if cv > 1 else {}
-    with err.status("训练 / fitting…"):
-        estimator = make_model(model, table.directions).fit(table.X, table.y)
-    params = {"kind": model, "mode": table.mode, **estimator.get_params()}
+    cfg = ws.policy().risk.training
+    table = load_table(
+        data, target, _columns(features), segment_by=segment_by, time_col=time_col, kind=model
+    )
+    with err.status("交叉验证与训练 / cross-validating and fitting…"):
+        result = train(table, model, cfg, cv)
+    estimator, metrics = result.estimator, result.metrics
+    params = {"kind": result.kind, "mode": table.mode, "segment_by": segment_by,
+              "time_col": time_col, **estimator.get_params()}  # fmt: skip
     card = model_card(
         estimator,
         features=list(table.X.columns),
@@ -86,12 +106,15 @@ def train_command(
     )
     with transaction(ws.engine()) as s:
         record = register_model(
-            s, ws.models_dir, estimator, kind=model, card=card, name=name, actor=actor
+            s, ws.models_dir, estimator, kind=result.kind, card=card, name=name, actor=actor
         )
         model_id, status = record.id, record.status.value
     ws.close()
     if report is not None:
-        report.write_text(json.dumps(metrics, indent=1, ensure_ascii=False), encoding="utf-8")
+        from finseg._files import atomic_target
+
+        with atomic_target(report) as tmp:
+            tmp.write_text(json.dumps(metrics, indent=1, ensure_ascii=False), encoding="utf-8")
     _print_metrics(metrics, model_id, status)
     out.print(f"已登记 / Registered: {model_id} ({status})")
 

@@ -21,7 +21,16 @@ from finseg.risk._calibration_tests import (
     hosmer_lemeshow,
     jeffreys_test,
 )
-from finseg.risk._expert import ADJUSTMENTS, ExpertModel, ExpertRules, ScoreScaling, points_from_pd
+from finseg.risk._central import CentralTendencyModel, central_tendency_offset, shift_pd
+from finseg.risk._expert import (
+    ADJUSTMENTS,
+    EXPERT_INPUTS,
+    ExpertEstimator,
+    ExpertModel,
+    ExpertRules,
+    ScoreScaling,
+    points_from_pd,
+)
 from finseg.risk._gbm import PD_FLOOR, GBMModel
 from finseg.risk._irb import CONFIDENCE, expected_loss, irb_capital
 from finseg.risk._master_scale import (
@@ -46,15 +55,18 @@ from finseg.risk._metrics import (
     psi_from_shares,
 )
 from finseg.risk._scorecard import ScorecardModel
-from finseg.risk._stage import EXPERT_MODEL_ID, RiskPolicy, risk_stage
+from finseg.risk._segmented import SegmentedModel
+from finseg.risk._stage import EXPERT_MODEL_ID, RiskPolicy, TrainingPolicy, risk_stage
+from finseg.risk._validation import grade_validation, oof_metrics, psi_summary
 
 __all__ = [
     "ADJUSTMENTS",
     "CONFIDENCE",
-    "EXPERT_MODEL_ID",
-    "PD_FLOOR",
-    "PSI_EPS",
     "CalibrationTest",
+    "CentralTendencyModel",
+    "EXPERT_INPUTS",
+    "EXPERT_MODEL_ID",
+    "ExpertEstimator",
     "ExpertModel",
     "ExpertRules",
     "GBMModel",
@@ -62,20 +74,26 @@ __all__ = [
     "GradeBand",
     "HosmerLemeshow",
     "MasterScale",
+    "PD_FLOOR",
+    "PSI_EPS",
     "RiskPolicy",
     "ScoreScaling",
     "ScorecardModel",
+    "SegmentedModel",
     "StabilityBand",
     "TrafficLight",
     "TrafficLightThresholds",
+    "TrainingPolicy",
     "auc",
     "binomial_test",
     "brier",
     "calibration_curve",
+    "central_tendency_offset",
     "default_master_scale",
     "expected_loss",
     "gini",
     "grade_tests",
+    "grade_validation",
     "hhi",
     "hosmer_lemeshow",
     "irb_capital",
@@ -83,9 +101,12 @@ __all__ = [
     "ks",
     "log_linear_scale",
     "log_loss",
+    "oof_metrics",
     "points_from_pd",
     "psi",
     "psi_band",
     "psi_from_shares",
+    "psi_summary",
     "risk_stage",
+    "shift_pd",
 ]

@@ -173,3 +173,62 @@ def _top_reasons(effects: dict[str, np.ndarray], index: pd.Index, k: int = 3) ->
         applied = np.take_along_axis(matrix, order[:, i : i + 1], axis=1)[:, 0] > 0
         out[f"reason_{i + 1}"] = pd.array(np.where(applied, chosen, None), dtype="str")
     return pd.DataFrame(out, index=index)
+
+
+#: The columns the expert model reads (canonical and features-stage names).
+EXPERT_INPUTS = (
+    "altman_z2",
+    "max_days_past_due_24m",
+    "overdue_count_24m",
+    "loan_classification",
+    "tax_credit_rating",
+    "litigation_count",
+    "owners_equity",
+)
+
+
+class ExpertEstimator:
+    """The expert model with the estimator interface of the trained models, so that it can be
+    registered (``finseg train --model expert``) and used as a champion like them.
+
+    ``fit`` learns nothing: it only records which of :data:`EXPERT_INPUTS` the data have.
+
+    >>> frame = pd.DataFrame({"altman_z2": [3.0, 1.1], "max_days_past_due_24m": [0, 120]})
+    >>> est = ExpertEstimator().fit(frame, [0, 1])
+    >>> est.predict_proba(frame)[:, 1].round(4).tolist(), est.reasons(frame)["reason_1"][1]
+    ([0.0065, 0.1739], 'dpd_over_90')
+    """
+
+    def __init__(self, rules: ExpertRules | None = None, scaling: ScoreScaling | None = None):
+        self.rules = rules or ExpertRules()
+        self.scaling = scaling or ScoreScaling()
+        self.classes_ = np.array([0, 1])
+
+    def fit(self, X: pd.DataFrame, y: object = None) -> ExpertEstimator:
+        """Record the expert inputs present in ``X``; nothing is estimated."""
+        self.features_ = [c for c in EXPERT_INPUTS if c in X.columns]
+        return self
+
+    def _frame(self, X: pd.DataFrame) -> pd.DataFrame:
+        return ExpertModel(self.rules, self.scaling).predict_frame(X)
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        """``[[1 − PD, PD]]`` per row."""
+        p = self._frame(X)["pd"].to_numpy()
+        return np.column_stack([1 - p, p])
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        """1 where the PD is at least one half."""
+        return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
+
+    def points(self, X: pd.DataFrame) -> np.ndarray:
+        """Score points of the PD under the scaling."""
+        return self._frame(X)["score"].to_numpy()
+
+    def reasons(self, X: pd.DataFrame, k: int = 3) -> pd.DataFrame:
+        """The adjustments with the largest effect per row."""
+        return self._frame(X)[[f"reason_{i + 1}" for i in range(min(k, 3))]]
+
+    def get_params(self, deep: bool = False) -> dict[str, object]:
+        """The rules and scaling as plain values."""
+        return {**self.rules.model_dump(), **self.scaling.model_dump()}

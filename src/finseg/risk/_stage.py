@@ -25,11 +25,51 @@ from finseg.exceptions import UserError
 from finseg.risk._expert import ExpertModel, ExpertRules, ScoreScaling, points_from_pd
 from finseg.risk._master_scale import MasterScale, default_master_scale
 
-__all__ = ["EXPERT_MODEL_ID", "RiskPolicy", "risk_stage"]
+__all__ = ["EXPERT_MODEL_ID", "RiskPolicy", "TrainingPolicy", "risk_stage"]
 
 #: How runs record that the expert model graded them.
 EXPERT_MODEL_ID = "expert"
 _DEFAULTED = ("substandard", "doubtful", "loss")
+
+
+class TrainingPolicy(_Section):
+    """How ``finseg train`` chooses and calibrates models (policy ``risk.training``)."""
+
+    central_tendency: float | None = Field(
+        None,
+        gt=0,
+        lt=1,
+        description=_doc(
+            "长期平均违约率：设定后，训练出的 PD 平移至该均值（空 = 使用样本违约率）",
+            "Long-run central tendency: trained PDs are shifted to this mean "
+            "(null = the sample default rate)",
+        ),
+    )
+    min_segment_defaults: int = Field(
+        50,
+        ge=1,
+        description=_doc(
+            "分群模型所需的最少违约数（少于此数使用合并模型）",
+            "Fewest defaults a segment needs for a model of its own (else the pooled model)",
+        ),
+    )
+    auto_min_defaults: int = Field(
+        30,
+        ge=0,
+        description=_doc(
+            "--model auto：违约数少于此数时使用专家模型",
+            "--model auto: below this many defaults the expert model is used",
+        ),
+    )
+    auto_margin: float = Field(
+        0.01,
+        ge=0,
+        description=_doc(
+            "--model auto：梯度提升模型的交叉验证 AUC 须高出评分卡此值才被选中",
+            "--model auto: gradient boosting is chosen only when its CV AUC beats the "
+            "scorecard's by more than this",
+        ),
+    )
 
 
 class RiskPolicy(_Section):
@@ -45,6 +85,12 @@ class RiskPolicy(_Section):
     expert: ExpertRules = Field(
         default_factory=ExpertRules,
         description=_doc("专家模型（无违约历史时使用）", "Expert model (used without a champion)"),
+    )
+    training: TrainingPolicy = Field(
+        default_factory=TrainingPolicy,
+        description=_doc(
+            "模型训练：选择、分群与校准", "Model training: choice, segments, calibration"
+        ),
     )
 
 

@@ -1,4 +1,4 @@
-"""Training and scoring PD models: the service behind ``finseg train`` and ``finseg predict``.
+"""Reading a table for training or scoring a PD model.
 
 Two kinds of table are accepted.  A **canonical portfolio** (any file ingest reads, with the
 required fields) goes through ingest and the features stage, and the model sees the derived
@@ -14,23 +14,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from finseg.exceptions import InsufficientDataError, UserError
+from finseg.exceptions import UserError
 from finseg.pipeline import file_sha256
 
-__all__ = [
-    "DIRECTIONS",
-    "MODEL_KINDS",
-    "TrainingTable",
-    "cross_validate",
-    "grade_validation",
-    "load_table",
-    "make_model",
-]
+__all__ = ["DIRECTIONS", "TrainingTable", "load_table"]
 
 #: Risk direction of the canonical characteristics: +1 risk rises with the value, −1 falls.
 DIRECTIONS: dict[str, int] = {
@@ -66,7 +57,6 @@ DIRECTIONS: dict[str, int] = {
     "employees": 0,
     "total_assets": 0,
 }
-MODEL_KINDS = ("scorecard", "gbm")
 _ID_LIKE = ("id", "customer_id", "company", "company_name", "name", "symbol", "code")
 
 
@@ -81,6 +71,8 @@ class TrainingTable:
     target: str
     ids: pd.Series | None = None
     directions: dict[str, int] = field(default_factory=dict)
+    time: pd.Series | None = None
+    segment_by: str | None = None
 
 
 def _canonical(path: Path) -> pd.DataFrame | None:
@@ -131,8 +123,33 @@ def _target(frame: pd.DataFrame, target: str, path: Path) -> np.ndarray:
     return values.to_numpy(dtype=int)
 
 
-def load_table(path: Path, target: str | None, features: list[str] | None = None) -> TrainingTable:
-    """Read ``path`` for training (with ``target``) or scoring (``target=None``)."""
+def _check_columns(path: Path, frame: pd.DataFrame, columns: list[str], what: str) -> None:
+    missing = [c for c in columns if c not in frame]
+    if missing:
+        raise UserError(
+            f"{path}: no {what} column(s) {', '.join(missing)}",
+            f"{path}：缺少{_WHAT_ZH.get(what, '')}列 {'、'.join(missing)}",
+        )
+
+
+_WHAT_ZH = {"feature": "特征", "segment": "分群", "time": "时间"}
+
+
+def load_table(
+    path: Path,
+    target: str | None,
+    features: list[str] | None = None,
+    *,
+    segment_by: str | None = None,
+    time_col: str | None = None,
+    kind: str | None = None,
+) -> TrainingTable:
+    """Read ``path`` for training (with ``target``) or scoring (``target=None``).
+
+    ``segment_by`` is kept in ``X`` (the segmented model routes on it) but is not a default
+    characteristic; ``time_col`` goes to ``time`` only.  ``kind="expert"`` takes the expert
+    model's inputs, which only a canonical portfolio has.
+    """
     path = Path(path)
     if not path.is_file():
         raise UserError(f"{path}: file not found", f"{path}：文件不存在")
@@ -142,17 +159,33 @@ def load_table(path: Path, target: str | None, features: list[str] | None = None
         frame = _generic(path)
     name = target or "default_12m"
     y = _target(frame, name, path) if target is not None else None
-    columns = features or _default_features(frame, name, mode)
-    missing = [c for c in columns if c not in frame]
-    if missing:
-        raise UserError(
-            f"{path}: no column(s) {', '.join(missing)}", f"{path}：缺少列 {'、'.join(missing)}"
-        )
+    for column, what in ((segment_by, "segment"), (time_col, "time")):
+        if column is not None:
+            _check_columns(path, frame, [column], what)
+    if kind == "expert":
+        if mode != "canonical":
+            raise UserError(
+                f"{path}: the expert model needs a canonical portfolio (Altman Z'' and the "
+                "credit record); this table is not one",
+                f"{path}：专家模型需要标准客户数据（Altman Z'' 与信用记录），该表不是",
+            )
+        from finseg.risk import EXPERT_INPUTS
+
+        columns = [c for c in EXPERT_INPUTS if c in frame]
+    else:
+        skip = {name, segment_by, time_col}
+        columns = features or [c for c in _default_features(frame, name, mode) if c not in skip]
+    _check_columns(path, frame, columns, "feature")
+    if segment_by is not None and segment_by not in columns:
+        columns = [*columns, segment_by]
     ids = frame.get("customer_id")
     directions = (
         {c: DIRECTIONS[c] for c in columns if c in DIRECTIONS} if mode == "canonical" else {}
     )
-    return TrainingTable(frame[columns].copy(), y, mode, file_sha256(path), name, ids, directions)
+    time = frame[time_col].reset_index(drop=True) if time_col is not None else None
+    return TrainingTable(
+        frame[columns].copy(), y, mode, file_sha256(path), name, ids, directions, time, segment_by
+    )
 
 
 def _default_features(frame: pd.DataFrame, target: str, mode: str) -> list[str]:
@@ -165,97 +198,3 @@ def _default_features(frame: pd.DataFrame, target: str, mode: str) -> list[str]:
         and str(c).lower() not in _ID_LIKE
         and (pd.api.types.is_numeric_dtype(frame[c]) or frame[c].nunique() <= 50)
     ]
-
-
-def make_model(kind: str, directions: dict[str, int], n_jobs: int = 1) -> Any:
-    """A fresh estimator of ``kind`` with the monotone directions known for its inputs."""
-    from finseg.risk import ScorecardModel
-
-    if kind == "scorecard":
-        trend = {1: "ascending", -1: "descending"}
-        return ScorecardModel(monotonic={k: trend[v] for k, v in directions.items() if v} or None)
-    if kind == "gbm":
-        from finseg.risk import GBMModel
-
-        return GBMModel(monotonic=directions or None, n_jobs=n_jobs)
-    raise UserError(
-        f"--model: expected one of {', '.join(MODEL_KINDS)}, got {kind!r}",
-        f"--model：应为 {'、'.join(MODEL_KINDS)} 之一，实际为 {kind!r}",
-    )
-
-
-def grade_validation(y: np.ndarray, pd_: np.ndarray, scale: Any = None) -> dict[str, Any]:
-    """Out-of-sample PDs checked per master-scale grade: counts, mean PD, observed default
-    rate, binomial and Jeffreys p-values with a traffic light, Hosmer–Lemeshow over the
-    grades and the grade concentration (HHI).
-
-    >>> rng = np.random.default_rng(0)
-    >>> p = rng.uniform(0.001, 0.2, 4000)
-    >>> v = grade_validation((rng.random(4000) < p).astype(int), p)
-    >>> v["hosmer_lemeshow"]["p_value"] > 0.01, 0 < v["hhi"] <= 1
-    (True, True)
-    """
-    from finseg.risk import default_master_scale, grade_tests, hhi, hosmer_lemeshow
-
-    scale = scale or default_master_scale()
-    frame = pd.DataFrame({"grade": scale.grade(pd_), "pd": pd_, "d": y})
-    by = frame.groupby("grade", sort=False).agg(n=("pd", "size"), pd=("pd", "mean"), d=("d", "sum"))
-    by = by.loc[[g for g in scale.labels if g in by.index]]
-    tests = grade_tests(by)
-    hl = hosmer_lemeshow(by["n"], by["pd"].clip(1e-6, 1 - 1e-6), by["d"])
-    return {
-        "per_grade": {
-            g: {
-                "n": int(r.n),
-                "mean_pd": float(r.pd),
-                "defaults": int(r.d),
-                "odr": float(r.odr),
-                "binomial_p": float(r.binomial_p),
-                "jeffreys_p": float(r.jeffreys_p),
-                "traffic_light": str(r.traffic_light),
-            }
-            for g, r in tests.iterrows()
-        },
-        "hosmer_lemeshow": {
-            "statistic": float(hl.statistic),
-            "p_value": float(hl.p_value),
-            "df": int(hl.df),
-        },
-        "hhi": float(hhi(by["n"].to_numpy())),
-    }
-
-
-def cross_validate(
-    kind: str, table: TrainingTable, folds: int = 5, seed: int = 0
-) -> dict[str, Any]:
-    """Stratified K-fold out-of-sample AUC, Gini, KS and Brier of a fresh model per fold."""
-    from sklearn.model_selection import StratifiedKFold
-
-    from finseg.risk import auc, brier, gini, ks, log_loss
-
-    y = table.y
-    if y is None or min(np.bincount(y, minlength=2)) < folds:
-        raise InsufficientDataError(
-            f"need at least {folds} defaults and {folds} non-defaults for {folds}-fold CV",
-            f"{folds} 折交叉验证至少需要 {folds} 个违约与 {folds} 个非违约样本",
-        )
-    oof, aucs = np.zeros(len(y)), []
-    for train, test in StratifiedKFold(folds, shuffle=True, random_state=seed).split(table.X, y):
-        model = make_model(kind, table.directions).fit(table.X.iloc[train], y[train])
-        oof[test] = model.predict_proba(table.X.iloc[test])[:, 1]
-        aucs.append(auc(y[test], oof[test]))
-    return {
-        "auc": auc(y, oof),
-        "gini": gini(y, oof),
-        "ks": ks(y, oof),
-        "brier": brier(y, oof),
-        "log_loss": log_loss(y, oof),
-        "grades": grade_validation(y, oof),
-        "cv": {
-            "auc_mean": float(np.mean(aucs)),
-            "auc_std": float(np.std(aucs)),
-            "folds": [float(a) for a in aucs],
-        },
-        "rows": len(y),
-        "default_rate": float(y.mean()),
-    }
