@@ -64,6 +64,7 @@ def _run_policy(ws: Workspace, run_id: str) -> Policy:
 def report_run(ws: Workspace, run_id: str, lang: str, formats: list[str]) -> dict[str, Path]:
     """Write the run's report(s) into its directory; ``{format: path}``."""
     from finseg.reporting import ReportContext, render_report
+    from finseg.store import ModelRecord
 
     meta = run_metadata(ws, run_id)
     if meta["status"] != RunStatus.DONE.value:
@@ -77,11 +78,15 @@ def report_run(ws: Workspace, run_id: str, lang: str, formats: list[str]) -> dic
             f"run {run_id}: its files are missing from {run_dir}",
             f"运行 {run_id}：结果文件不在 {run_dir} 中",
         )
+    with read_session(ws.engine()) as s:  # the expert model is not registered: no card
+        records = [s.get(ModelRecord, m) for m in meta["model_ids"] if m != "expert"]
+        models = {r.id: dict(r.card or {}) for r in records if r is not None}
     ctx = ReportContext(
         run=meta,
         results=pd.read_parquet(run_dir / RESULTS),
         quality=QualityReport.from_dict(read_quality(run_dir)),
         lang=lang,
         overview=_run_policy(ws, run_id).overview,
+        models=models,
     )
     return render_report(ctx, run_dir, formats)

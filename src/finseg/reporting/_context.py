@@ -1,4 +1,5 @@
-"""What a report is made from: the run's metadata, its results table and its quality report."""
+"""What a report is made from: the run's metadata, its results table, its quality report and
+the model cards of the models that graded it."""
 
 from __future__ import annotations
 
@@ -36,6 +37,9 @@ class ReportContext:
         The language of every label in the report.
     overview : OverviewPolicy
         The run's policy ``overview`` section: which amounts to chart, how many regions.
+    models : dict
+        Model id -> model card (see :func:`finseg.store.model_card`) of each registered
+        model that graded the run; empty for a run graded by the expert model alone.
 
     Examples
     --------
@@ -51,6 +55,7 @@ class ReportContext:
     quality: QualityReport = field(default_factory=QualityReport)
     lang: str = "zh"
     overview: OverviewPolicy = field(default_factory=OverviewPolicy)
+    models: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.lang not in LANGS:
