@@ -133,3 +133,23 @@ def test_cli_refuses_expert_on_a_generic_table_and_unknown_kinds(generic, tmp_pa
     assert main([*args, "--segment-by", "nope"]) == 2
     assert "no segment column(s) nope" in capsys.readouterr().err
     ws.close()
+
+
+def test_models_export_writes_a_bilingual_table_and_sql(tmp_path, capsys):
+    ws = init_workspace(tmp_path / "ws")
+    generate_portfolio(1500, seed=5).to_parquet(tmp_path / "book.parquet")
+    args = ["--data", str(tmp_path / "book.parquet"), "-w", str(ws.root), "--cv", "0"]
+    assert main(["train", "--name", "sc", *args]) == 0
+    assert main(["train", "--name", "ex", "--model", "expert", *args]) == 0
+    xlsx, sql = tmp_path / "card.xlsx", tmp_path / "card.sql"
+    export = ["models", "export", "-w", str(ws.root)]
+    assert main([*export, "sc", "--table", str(xlsx), "--sql", str(sql)]) == 0
+    sheets = pd.read_excel(xlsx, sheet_name=None, engine="calamine")
+    assert list(sheets) == ["中文", "English"] and len(sheets["中文"]) == len(sheets["English"]) > 0
+    text = sql.read_text(encoding="utf-8")
+    assert text.count("CASE WHEN") >= 2 and "EXP(" in text
+    assert main([*export, "ex", "--sql", str(tmp_path / "x.sql")]) == 2
+    assert "not a scorecard" in capsys.readouterr().err
+    assert not (tmp_path / "x.sql").exists()
+    assert main([*export, "sc", "--table", str(tmp_path / "t.txt")]) == 2
+    ws.close()

@@ -58,3 +58,20 @@ def test_wrapped_scorecard_points_move_by_offset_times_factor():
     assert model.reasons(X[:5]).equals(inner.reasons(X[:5]))
     clone = pickle.loads(pickle.dumps(model))
     np.testing.assert_array_equal(clone.predict_proba(X), model.predict_proba(X))
+
+
+def test_the_shifted_sql_expression_matches_the_shifted_model():
+    import duckdb
+    import pandas as pd
+
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame({"a": rng.normal(size=2000), "b": rng.normal(size=2000)})
+    y = (rng.random(2000) < 1 / (1 + np.exp(3 - X["a"]))).astype(int)
+    model = CentralTendencyModel(ScorecardModel().fit(X, y), -0.7, target=0.02, sample_rate=0.05)
+    con = duckdb.connect()
+    con.register("t", X)
+    got = con.execute(
+        f"SELECT {model.to_sql()} AS p, {model.to_sql(target='pd')} AS q FROM t"
+    ).fetchnumpy()
+    np.testing.assert_allclose(got["p"], model.points(X), atol=1e-5)
+    np.testing.assert_allclose(got["q"], model.predict_proba(X)[:, 1], rtol=1e-9)

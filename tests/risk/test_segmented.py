@@ -99,3 +99,22 @@ def test_a_model_without_points_has_no_points_attribute():
     X, y = _data(2000)
     model = SegmentedModel(LogisticRegression(), segment="seg", min_defaults=40, cv=3).fit(X, y)
     assert not hasattr(model, "points")
+
+
+def test_the_segmented_sql_expression_scores_like_the_model():
+    import duckdb
+
+    X, y = _data(3000, seed=2)
+    model = SegmentedModel(ScorecardModel(), segment="seg", min_defaults=40, cv=3).fit(X, y)
+    assert model.models_  # at least one segment model, so the CASE has a branch
+    frame = X.head(400).copy()
+    frame.loc[frame.index[:5], "x"] = np.nan
+    con = duckdb.connect()
+    con.register("t", frame)
+    got = con.execute(
+        f"SELECT {model.to_sql()} AS p, {model.to_sql(target='pd')} AS q FROM t"
+    ).fetchnumpy()
+    np.testing.assert_allclose(got["p"], model.points(frame), atol=1e-6)
+    np.testing.assert_allclose(got["q"], model.predict_proba(frame)[:, 1], rtol=1e-9)
+    table = model.table("zh")
+    assert table.columns[0] == "分群" and set(table["分群"]) == {*model.models_, "合并"}

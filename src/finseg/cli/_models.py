@@ -118,3 +118,66 @@ def models_retire(
     finally:
         ws.close()
     out.print(f"已退役 / Retired: {record.id}")
+
+
+@models_app.command("export")
+def models_export(
+    ref: RefArgument,
+    table: Annotated[
+        Path | None,
+        typer.Option(help="Scorecard table: .xlsx (sheets 中文 and English) or .csv / 评分卡表"),
+    ] = None,
+    sql: Annotated[
+        Path | None,
+        typer.Option(help="One SQL expression giving points and PD (.sql) / 评分 SQL 表达式"),
+    ] = None,
+    workspace: WorkspaceOption = Path("."),
+    lang: LangOption = None,
+) -> None:
+    """Export a scorecard: its table and a SQL CASE WHEN expression / 导出评分卡表与 SQL."""
+    from finseg._files import atomic_target
+    from finseg.exceptions import UserError
+    from finseg.store import load_model, read_session
+    from finseg.workspace import open_workspace
+
+    if table is None and sql is None:
+        raise UserError(
+            "give --table FILE and/or --sql FILE", "请指定 --table 和/或 --sql 输出文件"
+        )
+    if table is not None and table.suffix.lower() not in (".xlsx", ".csv"):
+        raise UserError(
+            f"--table {table}: must end in .xlsx or .csv",
+            f"--table {table}：须以 .xlsx 或 .csv 结尾",
+        )
+    ws = open_workspace(workspace)
+    language = check_lang(lang, ws.settings.language.value)
+    try:
+        with read_session(ws.engine()) as s:
+            model, record = load_model(s, ws.models_dir, ref)
+            model_id = record.id
+    finally:
+        ws.close()
+    if not hasattr(model, "table") or not hasattr(model, "to_sql"):
+        raise UserError(
+            f"model {model_id} ({record.kind}) is not a scorecard: it has no table or SQL form",
+            f"模型 {model_id}（{record.kind}）不是评分卡，无法导出评分卡表或 SQL",
+        )
+    if table is not None:
+        with atomic_target(table) as tmp:
+            if table.suffix.lower() == ".csv":
+                model.table(language).to_csv(tmp, index=False, encoding="utf-8-sig")
+            else:
+                import pandas as pd
+
+                with pd.ExcelWriter(tmp, engine="xlsxwriter") as xw:
+                    model.table("zh").to_excel(xw, sheet_name="中文", index=False)
+                    model.table("en").to_excel(xw, sheet_name="English", index=False)
+        out.print(f"评分卡表 / Scorecard table → {table}")
+    if sql is not None:
+        text = (
+            f"-- finseg model {model_id}: score points / 评分\n{model.to_sql(target='points')}\n\n"
+            f"-- finseg model {model_id}: PD / 违约概率\n{model.to_sql(target='pd')}\n"
+        )
+        with atomic_target(sql) as tmp:
+            tmp.write_text(text, encoding="utf-8")
+        out.print(f"SQL → {sql}")

@@ -89,6 +89,19 @@ class CentralTendencyModel:
         """The wrapped model's reason codes (a constant shift changes none of them)."""
         return self.model.reasons(X, k=k)
 
+    def table(self, lang: str = "en") -> pd.DataFrame:
+        """The wrapped model's scorecard table (the shift is one constant, see ``to_sql``)."""
+        return self.model.table(lang)
+
+    def to_sql(self, table_alias: str | None = None, target: str = "points") -> str:
+        """The wrapped model's SQL with the shift applied to the points or the log-odds."""
+        inner = self.model.to_sql(table_alias, target)
+        if target == "points":
+            params = self.model.get_params(deep=True) if hasattr(self.model, "get_params") else {}
+            pdo = next((v for k, v in params.items() if k == "pdo" or k.endswith("__pdo")), 20.0)
+            return f"({inner}) - {self.offset * pdo / np.log(2):.17g}"
+        return f"1 / (1 + EXP(-(LN(({inner}) / (1 - ({inner}))) + {self.offset:.17g})))"
+
     def get_params(self, deep: bool = False) -> dict[str, Any]:
         """The wrapped model's parameters and the calibration."""
         inner = self.model.get_params() if hasattr(self.model, "get_params") else {}

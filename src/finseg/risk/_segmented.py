@@ -226,6 +226,28 @@ class SegmentedModel(ClassifierMixin, BaseEstimator):
         pieces = [frame.set_axis(idx) for idx, frame in self._route(X, "reasons", k=k)]
         return pd.concat(pieces).sort_index().set_axis(X.index)
 
+    def table(self, lang: str = "en") -> pd.DataFrame:
+        """Each kept model's scorecard table under a first column naming its segment (the
+        pooled model as ``pooled``/``合并``); only for models that have a table."""
+        pooled = "合并" if lang == "zh" else "pooled"
+        head = "分群" if lang == "zh" else "segment"
+        parts = [(seg, m) for seg, m in sorted(self.models_.items())] + [(pooled, self.pooled_)]
+        frames = [m.table(lang).assign(**{head: seg}) for seg, m in parts]
+        out = pd.concat(frames, ignore_index=True)
+        return out[[head, *[c for c in out.columns if c != head]]]
+
+    def to_sql(self, table_alias: str | None = None, target: str = "points") -> str:
+        """One SQL expression: ``CASE WHEN segment = 'a' THEN <model a> … ELSE <pooled> END``."""
+        check_is_fitted(self, "pooled_")
+        name = '"' + self.segment.replace('"', '""') + '"'
+        col = f"{table_alias}.{name}" if table_alias else name
+        whens = []
+        for seg, m in sorted(self.models_.items()):
+            literal = "'" + seg.replace("'", "''") + "'"
+            whens.append(f"WHEN {col} = {literal} THEN ({m.to_sql(table_alias, target)})")
+        pooled = self.pooled_.to_sql(table_alias, target)
+        return f"CASE {' '.join(whens)} ELSE ({pooled}) END" if whens else pooled
+
     def model_for(self, X: pd.DataFrame) -> np.ndarray:
         """Which model scores each row: the segment name or ``"pooled"``."""
         _, labels = self._split(X)
