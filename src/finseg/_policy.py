@@ -31,10 +31,11 @@ from pydantic_core import PydanticUndefined
 from finseg._config_base import _doc, _Section
 from finseg._vocab import Unit
 from finseg._yaml import locate, parse_yaml
-from finseg.exceptions import PolicyError
+from finseg.exceptions import PolicyError, UserError
 from finseg.features._stage import FeaturesPolicy
 from finseg.risk._stage import RiskPolicy
 from finseg.schema import FIELD_BY_NAME, Kind
+from finseg.segments._policy import SegmentsPolicy
 
 __all__ = [
     "Bilingual",
@@ -180,6 +181,12 @@ class Policy(_Section):
             "Risk grading: master scale, score scaling, expert model",
         ),
     )
+    segments: SegmentsPolicy = Field(
+        default_factory=SegmentsPolicy,
+        description=_doc(
+            "客户细分：按优先级排列的分群规则（SQL）", "Customer segments: ordered SQL rules"
+        ),
+    )
     overview: OverviewPolicy = Field(
         default_factory=OverviewPolicy, description=_doc("组合概览", "Portfolio overview")
     )
@@ -228,6 +235,11 @@ def _problem(err: Any, node: Any, source: str) -> PolicyProblem:
     line, col = locate(node, tuple(err["loc"]), at_key=err["type"] == "extra_forbidden")
     path = ".".join(str(p) for p in err["loc"]) or "(root)"
     msg = err["msg"].removeprefix("Value error, ")
+    cause = (err.get("ctx") or {}).get("error")
+    if isinstance(cause, UserError):  # a rule or table error: its own bilingual text says it all
+        return PolicyProblem(
+            source, line, col, path, f"`{path}`: {cause.en}", f"`{path}`：{cause.zh}"
+        )
     if err["type"] not in ("missing", "extra_forbidden", "model_type"):
         msg = f"{msg} (got {err['input']!r})"
     zh_head = _ZH.get(err["type"]) or ("类型错误" if err["type"].endswith("_type") else "取值无效")

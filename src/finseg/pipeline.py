@@ -31,6 +31,7 @@ from finseg.exceptions import FinsegError, RunError, UserError
 from finseg.features import compute_features
 from finseg.ingest import IngestResult, Unit, ingest, write_table
 from finseg.risk import risk_stage
+from finseg.segments import segments_stage
 from finseg.store import (
     ModelStatus,
     fail_run,
@@ -71,6 +72,7 @@ class Stage:
 STAGES: list[Stage] = [
     Stage("features", "客户维度", "Customer dimensions", compute_features, "features"),
     Stage("risk", "风险评级", "Risk grading", risk_stage, "risk"),
+    Stage("segments", "客户细分", "Customer segments", segments_stage, "segments"),
 ]
 
 #: ``progress(stage_key, label, event)`` with event ``"start"`` or ``"done"``.

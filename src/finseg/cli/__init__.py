@@ -7,6 +7,7 @@ from finseg.cli import (  # noqa: F401  (register commands)
     _ingest,
     _models,
     _runs,
+    _segments,
     _train,
     _workspace,
 )

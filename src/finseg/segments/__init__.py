@@ -1,0 +1,21 @@
+"""Customer segments (客户细分): the policy taxonomy as first-hit SQL rules, the segments stage
+of ``finseg run`` and segment validation.  See ``docs/segments.md``."""
+
+from __future__ import annotations
+
+from finseg.segments._policy import DEFAULT_TAXONOMY, SegmentDef, SegmentsPolicy
+from finseg.segments._stability import membership_stability
+from finseg.segments._stage import DIMENSIONS, SEGMENT_COLUMNS, segment_key, segments_stage
+from finseg.segments._validation import segment_validation
+
+__all__ = [
+    "DEFAULT_TAXONOMY",
+    "DIMENSIONS",
+    "SEGMENT_COLUMNS",
+    "SegmentDef",
+    "SegmentsPolicy",
+    "membership_stability",
+    "segment_key",
+    "segment_validation",
+    "segments_stage",
+]
