@@ -300,3 +300,11 @@ def test_unknown_suffix_is_a_bilingual_user_error(small: pd.DataFrame, tmp_path:
         write_sample(small, tmp_path / "sample.json")
     assert "文件名须以" in info.value.zh
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 7, 30, 61])
+def test_tiny_books_generate(n: int) -> None:
+    # a book of 30 once failed: three group members but labels for two
+    for seed in (2, 5):
+        book = generate_portfolio(n, seed=seed)
+        assert len(book) == n and book["customer_id"].is_unique

@@ -143,6 +143,8 @@ def _groups(rng: np.random.Generator, n: int, rank: np.ndarray) -> np.ndarray:
     rows = rng.permutation(np.flatnonzero(member))
     sizes = rng.integers(2, 7, max(1, len(rows) // 2))
     labels = np.repeat(np.arange(1, len(sizes) + 1), sizes)[: len(rows)]
+    if len(labels) < len(rows):  # tiny books: the last group takes the members left over
+        labels = np.concatenate([labels, np.full(len(rows) - len(labels), len(sizes))])
     out = np.full(n, None, dtype=object)
     if len(rows):
         out[rows] = _ids("G", labels, 5)
