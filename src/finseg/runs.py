@@ -81,12 +81,15 @@ def report_run(ws: Workspace, run_id: str, lang: str, formats: list[str]) -> dic
     with read_session(ws.engine()) as s:  # the expert model is not registered: no card
         records = [s.get(ModelRecord, m) for m in meta["model_ids"] if m != "expert"]
         models = {r.id: dict(r.card or {}) for r in records if r is not None}
+    policy = _run_policy(ws, run_id)
     ctx = ReportContext(
         run=meta,
         results=pd.read_parquet(run_dir / RESULTS),
         quality=QualityReport.from_dict(read_quality(run_dir)),
         lang=lang,
-        overview=_run_policy(ws, run_id).overview,
+        overview=policy.overview,
         models=models,
+        segment_names={s.id: (s.zh, s.en) for s in policy.segments.taxonomy},
+        min_segment_size=policy.segments.min_segment_size,
     )
     return render_report(ctx, run_dir, formats)

@@ -18,6 +18,7 @@ from finseg.reporting import (  # noqa: F401  (register the sections)
     _section_quality,
     _section_risk,
     _section_run,
+    _section_segments,
     _section_validation,
 )
 from finseg.reporting._charts import (

@@ -40,6 +40,11 @@ class ReportContext:
     models : dict
         Model id -> model card (see :func:`finseg.store.model_card`) of each registered
         model that graded the run; empty for a run graded by the expert model alone.
+    segment_names : dict
+        Segment id -> ``(zh, en)`` name, in the taxonomy order of the run's policy
+        (``segments.taxonomy``); a segment not listed is shown by its id.
+    min_segment_size : int
+        The policy's ``segments.min_segment_size``: smaller segments are flagged.
 
     Examples
     --------
@@ -56,6 +61,8 @@ class ReportContext:
     lang: str = "zh"
     overview: OverviewPolicy = field(default_factory=OverviewPolicy)
     models: dict[str, dict[str, Any]] = field(default_factory=dict)
+    segment_names: dict[str, tuple[str, str]] = field(default_factory=dict)
+    min_segment_size: int = 30
 
     def __post_init__(self) -> None:
         if self.lang not in LANGS:
