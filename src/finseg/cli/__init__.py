@@ -8,6 +8,7 @@ from finseg.cli import (  # noqa: F401  (register commands)
     _models,
     _runs,
     _segments,
+    _segments_discover,
     _segments_validate,
     _train,
     _workspace,
