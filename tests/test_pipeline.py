@@ -51,7 +51,7 @@ def test_run_writes_results_and_records_it(ws, sample_xlsx):
     assert frame["customer_id"].is_unique
     assert sorted(p.name for p in result.run_dir.iterdir()) == ["quality.json", RESULTS]
     assert _runs(ws) == {result.run_id: RunStatus.DONE}
-    assert set(result.timings) == {"ingest", "features", "risk", "segments"}
+    assert set(result.timings) == {"ingest", "overrides", "features", "risk", "segments"}
     assert {"pd", "score", "grade", "reason_1", "lifecycle_stage"} <= set(frame.columns)
     assert {"segment", "segment_rule", "strategy_key", "segment_key"} <= set(frame.columns)
     assert frame["segment"].notna().all()

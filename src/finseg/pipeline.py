@@ -7,8 +7,10 @@ it reads no files and no database.  :func:`run_pipeline` wires them: it records 
 A failure at any point records the run as ``failed`` with the error and removes the partial
 directory, so nothing that looks finished is left behind.
 
-Results are deterministic: the same input and policy give byte-identical Parquet files; the
-run id and timestamps live in the ``runs`` row, never in the results.
+Results are deterministic: the same input, policy and expert adjustments in force give
+byte-identical Parquet files; the run id and timestamps live in the ``runs`` row, never in the
+results.  Approved, unexpired expert adjustments (``finseg override``) are applied after the
+stage they adjust (:data:`ADJUSTED_AFTER`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +34,10 @@ from finseg.exceptions import FinsegError, RunError, UserError
 from finseg.features import compute_features
 from finseg.ingest import IngestResult, Unit, ingest, write_table
 from finseg.risk import risk_stage
-from finseg.segments import segments_stage
+from finseg.segments import apply_overrides, override_choices, segments_stage
 from finseg.store import (
     ModelStatus,
+    active_overrides,
     fail_run,
     finish_run,
     list_models,
@@ -74,6 +78,10 @@ STAGES: list[Stage] = [
     Stage("risk", "风险评级", "Risk grading", risk_stage, "risk"),
     Stage("segments", "客户细分", "Customer segments", segments_stage, "segments"),
 ]
+
+#: Expert adjustments applied right after a stage: grades after ``risk`` (so segment rules and
+#: ``segment_key`` see the adjusted grade), segments after ``segments``.
+ADJUSTED_AFTER = {"risk": "grade", "segments": "segment"}
 
 #: ``progress(stage_key, label, event)`` with event ``"start"`` or ``"done"``.
 Progress = Callable[[str, str, str], None]
@@ -174,18 +182,40 @@ def _champion(ws: Workspace) -> dict[str, Any]:
         return {"model": model, "model_id": record.id, "features": list(record.card["features"])}
 
 
+def _adjuster(ws: Workspace, policy: Policy, on: date) -> Callable[..., pd.DataFrame]:
+    """``adjust(frame, fields=...)`` applying the expert adjustments in force on day ``on``."""
+    with read_session(ws.engine()) as s:
+        overrides = active_overrides(s, on)
+    strategies = {seg.id: seg.strategy for seg in policy.segments.taxonomy}
+    return partial(apply_overrides, overrides=overrides, choices=override_choices(policy),
+                   strategies=strategies)  # fmt: skip
+
+
 def _run_stages(
-    frame: pd.DataFrame, ws: Workspace, policy: Policy, timings: dict, progress: Progress | None
+    frame: pd.DataFrame,
+    ws: Workspace,
+    policy: Policy,
+    timings: dict,
+    progress: Progress | None,
+    on: date | None = None,
 ) -> pd.DataFrame:
     bound = {"risk": _champion(ws)}
+    started = time.perf_counter()
+    adjust = _adjuster(ws, policy, on or datetime.now(UTC).date())
+    adjusting = time.perf_counter() - started
     for stage in STAGES:
         if progress:
             progress(stage.key, stage.label(ws.settings.language.value), "start")
         started = time.perf_counter()
         frame = stage.run(frame, getattr(policy, stage.section), **bound.get(stage.key, {}))
         timings[stage.key] = time.perf_counter() - started
+        if stage.key in ADJUSTED_AFTER:
+            started = time.perf_counter()
+            frame = adjust(frame, fields=(ADJUSTED_AFTER[stage.key],))
+            adjusting += time.perf_counter() - started
         if progress:
             progress(stage.key, stage.label(ws.settings.language.value), "done")
+    timings["overrides"] = adjusting
     return frame
 
 
@@ -212,7 +242,13 @@ def run_pipeline(
     with transaction(engine) as s:
         _clean_stale(ws, mark_stale_running_runs_failed(s, actor=actor))
         policy_id = record_policy_version(s, policy_text, name=policy.name.en, actor=actor)
-        params = {"as_of": as_of.isoformat() if as_of else None, "finseg": __version__}
+        # Expert adjustments in force on this (UTC) day apply; recorded with the run.
+        today = datetime.now(UTC).date()
+        params = {
+            "as_of": as_of.isoformat() if as_of else None,
+            "finseg": __version__,
+            "overrides_on": today.isoformat(),
+        }
         run_id = start_run(
             s,
             input_path=str(data.resolve()),
@@ -233,13 +269,14 @@ def run_pipeline(
         timings["ingest"] = time.perf_counter() - t0
         if progress:
             progress("ingest", "导入" if ws.settings.language.value == "zh" else "Ingest", "done")
-        frame = _run_stages(frame, ws, policy, timings, progress)
+        frame = _run_stages(frame, ws, policy, timings, progress, today)
         files = _write_results(part, result, frame)
         part.rename(final)
         counts = {
             "rows_in": result.report.rows_in,
             "rows": len(frame),
             "quarantined": result.report.rows_quarantined,
+            "overrides": _overrides_applied(frame),
         }
         with transaction(engine) as s:
             upsert_customers(s, frame, run_id=run_id, actor=actor)
@@ -270,6 +307,12 @@ def run_pipeline(
         timings,
         result.report.rows_quarantined,
     )
+
+
+def _overrides_applied(frame: pd.DataFrame) -> int:
+    """How many expert adjustments (customer × field) the run applied."""
+    columns = [f"{f}_override_id" for f in ADJUSTED_AFTER.values() if f"{f}_override_id" in frame]
+    return int(sum(frame[c].notna().sum() for c in columns))
 
 
 def _model_ids(frame: pd.DataFrame) -> list[str]:

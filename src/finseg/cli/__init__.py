@@ -6,6 +6,7 @@ from finseg.cli import (  # noqa: F401  (register commands)
     _features,
     _ingest,
     _models,
+    _override,
     _runs,
     _segments,
     _segments_discover,

@@ -96,6 +96,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "stage.features": ("客户维度", "Customer dimensions"),
     "stage.risk": ("风险评级", "Risk grading"),
     "stage.segments": ("客户分群", "Segmentation"),
+    "stage.overrides": ("专家调整", "Expert adjustments"),
     "stage.strategy": ("融资策略", "Strategy"),
     "stage.allocation": ("额度配置", "Allocation"),
     "stage.store": ("结果保存", "Store"),
@@ -108,6 +109,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "rows.quarantined": ("隔离行数", "Rows quarantined"),
     "rows.output": ("输出行数", "Rows written"),
     "rows.customers": ("客户数", "Customers"),
+    "rows.overrides": ("生效的专家调整", "Expert adjustments in force"),
     # data quality --------------------------------------------------------------------------
     "section.quality.title": ("数据质量", "Data quality"),
     "quality.narrative": (

@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
+import numpy as np
 import pandas as pd
 
 from finseg.exceptions import UserError
@@ -61,39 +62,39 @@ def override_choices(policy: Policy) -> dict[str, list[str]]:
     }
 
 
-def _table(overrides: Iterable[Adjustment], field: str, customers: pd.Series) -> pd.DataFrame:
-    rows = [o for o in overrides if str(getattr(o.field, "value", o.field)) == field]
-    table = pd.DataFrame(
-        {
-            "id": pd.array([o.id for o in rows], dtype="Int64"),
-            "to": [o.to_value for o in rows],
-            "by": [o.proposed_by for o in rows],
-            "approved_by": [o.decided_by for o in rows],
-        },
-        index=pd.Index([o.customer_id for o in rows], dtype=object),
-    )
-    if table.index.has_duplicates:
-        dup = table.index[table.index.duplicated()][0]
-        raise UserError(
-            f"two {field} adjustments for customer {dup!r}; only one may be in force",
-            f"客户 {dup!r} 有两项{field}调整同时生效，只允许一项",
-        )
-    return table.reindex(customers.astype(object).to_numpy())
+def _by_customer(overrides: Iterable[Adjustment], field: str) -> dict[str, Adjustment]:
+    found: dict[str, Adjustment] = {}
+    for o in overrides:
+        if str(getattr(o.field, "value", o.field)) != field:
+            continue
+        if o.customer_id in found:
+            raise UserError(
+                f"two {field} adjustments for customer {o.customer_id!r}; only one may be in force",
+                f"客户 {o.customer_id!r} 有两项{field}调整同时生效，只允许一项",
+            )
+        found[o.customer_id] = o
+    return found
 
 
-def _check_known(table: pd.DataFrame, field: str, known: Sequence[str] | None) -> None:
-    if known is None:
-        return
-    bad = table[table["to"].notna() & ~table["to"].isin(list(known))]
-    if len(bad):
-        ids = ", ".join(str(i) for i in bad["id"].unique())
+def _check_known(found: dict[str, Adjustment], field: str, known: Sequence[str] | None) -> None:
+    bad = [o for o in found.values() if known is not None and o.to_value not in known]
+    if bad:
+        ids = ", ".join(str(o.id) for o in bad)
+        values = ", ".join(sorted({o.to_value for o in bad}))
         raise UserError(
             f"approved {field} adjustment(s) {ids} set a value the policy no longer has "
-            f"({', '.join(map(str, bad['to'].unique()))}); restore it in policy.yaml, or propose "
-            "and approve a new adjustment for the customer (the latest approval wins)",
-            f"已批准的调整 {ids} 所设的{field}值在当前策略中已不存在；请在 policy.yaml 中恢复，"
-            "或为该客户提出并批准新的调整（以最近批准者为准）",
+            f"({values}); restore it in policy.yaml, or propose and approve a new adjustment "
+            "for the customer (the latest approval wins)",
+            f"已批准的调整 {ids} 所设的{field}值（{values}）在当前策略中已不存在；请在 policy.yaml "
+            "中恢复，或为该客户提出并批准新的调整（以最近批准者为准）",
         )
+
+
+def _column(index: pd.Index, dtype: str, hit: np.ndarray, values: list[Any]) -> pd.Series:
+    column = pd.Series(pd.NA, index=index, dtype=dtype)
+    if len(values):
+        column[hit] = values
+    return column
 
 
 def apply_overrides(
@@ -117,22 +118,25 @@ def apply_overrides(
         Segment id → strategy key, to re-derive ``strategy_key`` of adjusted segments.
     """
     overrides = list(overrides)
-    out = frame.copy()
+    out = frame.copy(deep=False)  # copy-on-write: only changed columns are copied
     for field in fields:
-        table = _table(overrides, field, out["customer_id"])
-        _check_known(table, field, (choices or {}).get(field))
-        hit = table["id"].notna().to_numpy()
+        found = _by_customer(overrides, field)
+        _check_known(found, field, (choices or {}).get(field))
         out[f"{field}_model"] = out[field]
-        if hit.any():
-            out.loc[hit, field] = table["to"].to_numpy()[hit]
-        out[f"{field}_override_id"] = table["id"].array
-        out[f"{field}_override_by"] = pd.array(table["by"].to_numpy(), dtype="string")
-        approved = pd.array(table["approved_by"].to_numpy(), dtype="string")
-        out[f"{field}_override_approved_by"] = approved
-        if field == "segment" and hit.any():
-            rule = "override:" + table["id"].astype("string")
-            out.loc[hit, "segment_rule"] = rule.to_numpy()[hit]
+        customers = out["customer_id"]
+        hit = customers.isin(list(found)).to_numpy(bool) if found else np.zeros(len(out), bool)
+        rows = [found[c] for c in customers[hit]]
+        if rows:
+            out.loc[hit, field] = [o.to_value for o in rows]
+        out[f"{field}_override_id"] = _column(out.index, "Int64", hit, [o.id for o in rows])
+        out[f"{field}_override_by"] = _column(
+            out.index, "string", hit, [o.proposed_by for o in rows]
+        )
+        out[f"{field}_override_approved_by"] = _column(
+            out.index, "string", hit, [o.decided_by for o in rows]
+        )
+        if field == "segment" and rows:
+            out.loc[hit, "segment_rule"] = [f"override:{o.id}" for o in rows]
             if strategies is not None and "strategy_key" in out:
-                new = table["to"].map(strategies).to_numpy()
-                out.loc[hit, "strategy_key"] = new[hit]
+                out.loc[hit, "strategy_key"] = [strategies[o.to_value] for o in rows]
     return out

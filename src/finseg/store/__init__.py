@@ -6,7 +6,7 @@ session opened by :func:`transaction` (write) or :func:`read_session` (read).
 
 >>> engine = make_engine("sqlite://")
 >>> upgrade(engine)
-'0002'
+'0003'
 >>> with transaction(engine) as s:
 ...     _ = add_user(s, "li", Role.ANALYST)
 >>> with read_session(engine) as s:
@@ -31,12 +31,24 @@ from finseg.store._models import (
     Customer,
     ModelRecord,
     ModelStatus,
+    Override,
+    OverrideField,
+    OverrideStatus,
     PolicyVersion,
     Role,
     Run,
     RunStatus,
     User,
     utcnow,
+)
+from finseg.store._overrides import (
+    active_overrides,
+    approve_override,
+    get_override,
+    list_overrides,
+    override_dict,
+    propose_override,
+    reject_override,
 )
 from finseg.store._registry import (
     CHAMPION,
@@ -77,23 +89,30 @@ __all__ = [
     "Customer",
     "ModelRecord",
     "ModelStatus",
+    "Override",
+    "OverrideField",
+    "OverrideStatus",
     "PolicyVersion",
     "Role",
     "Run",
     "RunStatus",
     "User",
+    "active_overrides",
     "add_user",
     "alembic_config",
+    "approve_override",
     "audit",
     "current_revision",
     "fail_run",
     "finish_run",
     "get_customer",
     "get_model",
+    "get_override",
     "get_run",
     "head_revision",
     "list_audit",
     "list_models",
+    "list_overrides",
     "list_runs",
     "list_users",
     "load_model",
@@ -101,10 +120,13 @@ __all__ = [
     "mark_stale_running_runs_failed",
     "model_card",
     "new_run_id",
+    "override_dict",
     "promote_model",
+    "propose_override",
     "read_session",
     "record_policy_version",
     "register_model",
+    "reject_override",
     "retire_model",
     "start_run",
     "transaction",

@@ -6,12 +6,12 @@ created by the Alembic migrations in ``migrations/versions``; these models must 
 (a test compares the two).
 
 >>> sorted(Base.metadata.tables)
-['audit_log', 'customers', 'models', 'policy_versions', 'runs', 'users']
+['audit_log', 'customers', 'models', 'overrides', 'policy_versions', 'runs', 'users']
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, ClassVar
 
@@ -26,6 +26,9 @@ __all__ = [
     "Customer",
     "ModelRecord",
     "ModelStatus",
+    "Override",
+    "OverrideField",
+    "OverrideStatus",
     "PolicyVersion",
     "Role",
     "Run",
@@ -227,3 +230,56 @@ class ModelRecord(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     created_by: Mapped[str] = mapped_column(sa.String(100))
     promoted_at: Mapped[datetime | None]
+
+
+class OverrideField(LabelledEnum):
+    """What an expert adjustment changes."""
+
+    SEGMENT = ("segment", "客户细分", "segment")
+    GRADE = ("grade", "风险等级", "grade")
+
+
+class OverrideStatus(LabelledEnum):
+    """Where an expert adjustment stands; only ``approved`` ones apply (until they expire)."""
+
+    PROPOSED = ("proposed", "待审批", "proposed")
+    APPROVED = ("approved", "已批准", "approved")
+    REJECTED = ("rejected", "已拒绝", "rejected")
+
+
+#: Maker-checker in the database: whoever decides is never whoever proposed.
+_MAKER_CHECKER = "decided_by IS NULL OR decided_by <> proposed_by"
+#: A proposal is undecided; a decision names its checker and time.
+_DECISION = (
+    "(status = 'proposed' AND decided_by IS NULL AND decided_at IS NULL) OR "
+    "(status <> 'proposed' AND decided_by IS NOT NULL AND decided_at IS NOT NULL)"
+)
+
+
+class Override(Base):
+    """An expert adjustment (专家调整) of one customer's segment or grade, with maker-checker:
+    ``proposed_by`` (maker) and ``decided_by`` (checker) are different users, checked by the
+    service and by the ``maker_checker`` constraint."""
+
+    __tablename__ = "overrides"
+    __table_args__ = (
+        _check_in("field", OverrideField),
+        _check_in("status", OverrideStatus),
+        sa.CheckConstraint(_MAKER_CHECKER, name="maker_checker"),
+        sa.CheckConstraint(_DECISION, name="decision"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[str] = mapped_column(sa.String(64), index=True)
+    field: Mapped[OverrideField] = mapped_column(_str_enum(OverrideField))
+    to_value: Mapped[str] = mapped_column(sa.String(64))
+    reason: Mapped[str] = mapped_column(sa.Text)
+    proposed_by: Mapped[str] = mapped_column(sa.String(100), sa.ForeignKey("users.name"))
+    proposed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[OverrideStatus] = mapped_column(
+        _str_enum(OverrideStatus), default=OverrideStatus.PROPOSED, index=True
+    )
+    decided_by: Mapped[str | None] = mapped_column(sa.String(100), sa.ForeignKey("users.name"))
+    decided_at: Mapped[datetime | None]
+    decision_note: Mapped[str | None] = mapped_column(sa.Text)
+    expires_on: Mapped[date | None]
