@@ -36,7 +36,8 @@ def test_the_mean_hits_the_target_and_the_order_is_kept(pds, target):
     p = np.array(pds)
     shifted = shift_pd(p, central_tendency_offset(p, target))
     assert shifted.mean() == pytest.approx(target, rel=1e-6)
-    assert (np.argsort(p, kind="stable") == np.argsort(shifted, kind="stable")).all()
+    order = np.argsort(p, kind="stable")  # the shift never reverses an order (ties may form
+    assert (np.diff(shifted[order]) >= 0).all()  # where PDs saturate in floating point)
 
 
 @pytest.mark.parametrize("bad", [0.0, 1.0, -0.1, 1.5])

@@ -7,10 +7,11 @@ import pickle
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.metrics import roc_auc_score
 from sklearn.utils._param_validation import InvalidParameterError
 
 from finseg.exceptions import InsufficientDataError
-from finseg.risk._gbm import GBMModel
+from finseg.risk._gbm import PD_FLOOR, GBMModel
 
 SMALL = {"n_estimators": 500, "learning_rate": 0.1, "cv": 3, "early_stopping_rounds": 20}
 
@@ -168,3 +169,54 @@ def test_bad_parameters_and_targets_are_named(data) -> None:
         GBMModel(**SMALL).fit(X, few)
     with pytest.raises(ValueError, match="must be a DataFrame"):
         GBMModel(**SMALL).fit(X, y).predict_proba(X.to_numpy())
+
+
+def test_cross_validation_path_is_recorded(model: GBMModel) -> None:
+    assert model.validation_ == "cv"
+    assert model.booster_.num_trees() == model.best_iteration_
+
+
+def test_hold_out_path_fits_one_booster_on_the_other_rows() -> None:
+    """From ``holdout_from`` rows on, one stratified fold is held out: the booster trained on
+    the rest is the model (no refit) and the calibrator is fitted on the hold-out margins."""
+    X, y = _borrowers(n=20_000, seed=3)
+    m = GBMModel({"leverage": 1, "coverage": -1}, holdout_from=10_000, **SMALL).fit(X, y)
+    assert m.validation_ == "holdout"
+    assert len(m.cv_auc_) == 1 and m.cv_auc_[0] > 0.65
+    assert m.booster_.num_trees() == m.best_iteration_ < SMALL["n_estimators"]
+    assert set(m.calibration_scores_) == {"isotonic", "sigmoid", "none"}
+    # the booster saw about (cv - 1) / cv of the rows
+    seen = m.booster_.dump_model()["tree_info"][0]["tree_structure"]
+    assert seen.get("internal_count", 0) <= len(y) * (SMALL["cv"] - 1) / SMALL["cv"] + 1
+    X_new, y_new = _borrowers(n=4000, seed=4)
+    pd_ = m.predict_proba(X_new)[:, 1]
+    assert pd_.mean() == pytest.approx(y_new.mean(), abs=0.015)
+    assert roc_auc_score(y_new, pd_) > 0.7
+    below = GBMModel(holdout_from=len(y) + 1, **SMALL).fit(X.head(5000), y[:5000])
+    assert below.validation_ == "cv" and len(below.cv_auc_) == SMALL["cv"]
+
+
+def test_isotonic_calibration_keeps_the_ranking_of_the_raw_margin(data) -> None:
+    """Flat isotonic steps would tie rows and lower the AUC; ties are broken by the margin."""
+    X, y = data
+    m = GBMModel(calibration="isotonic", **SMALL).fit(X, y)
+    margin, pd_ = m.raw_margin(X), m.predict_proba(X)[:, 1]
+    assert len(np.unique(m.calibrator_.predict(margin))) < len(np.unique(margin)) / 2
+    assert roc_auc_score(y, pd_) == roc_auc_score(y, margin)
+    order = np.argsort(margin, kind="stable")
+    assert np.all(np.diff(pd_[order]) >= 0)
+    assert np.all((pd_ >= PD_FLOOR) & (pd_ <= 1 - PD_FLOOR))
+    step = np.clip(m.calibrator_.predict(margin), PD_FLOOR, 1 - PD_FLOOR)
+    assert np.max(np.abs(pd_ - step)) < 3e-6
+
+
+def test_tree_shape_is_chosen_by_cv_unless_every_parameter_is_set(model, data) -> None:
+    assert set(model.shape_scores_) == {"lightgbm", "regularized"}
+    assert model.shape_ == max(model.shape_scores_, key=model.shape_scores_.get)
+    assert model.tree_params_["num_leaves"] == (31 if model.shape_ == "lightgbm" else 15)
+    X, y = data
+    shape = {"num_leaves": 7, "min_child_samples": 30, "subsample": 1.0}
+    shape |= {"colsample_bytree": 1.0, "reg_lambda": 0.0}
+    m = GBMModel(**shape, **SMALL).fit(X.head(1500), y[:1500])
+    assert m.shape_ == "custom" and m.tree_params_ == shape
+    assert max(tree["num_leaves"] for tree in m.booster_.dump_model()["tree_info"]) <= 7

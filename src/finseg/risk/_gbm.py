@@ -1,19 +1,35 @@
-"""The gradient-boosting challenger PD model: LightGBM with monotone constraints, early
-stopping chosen by stratified cross-validation, and a calibration chosen out of fold.
+"""The gradient-boosting challenger PD model: LightGBM with monotone constraints, the number of
+trees chosen out of sample, and a calibration chosen out of fold.
 
-How ``fit`` spends the data (all inside one call, nothing is held out by the caller):
+How ``fit`` spends the data (all inside one call, nothing is held out by the caller).  The
+features are binned once into one ``lightgbm.Dataset``; every part below is a subset of it.
 
-1. Stratified ``cv``-fold split.  Per fold a booster is trained with early stopping on the
-   fold's validation part; its best iteration, validation AUC (``cv_auc_``) and the
-   out-of-fold raw margins are kept.
-2. The final booster is refit on all rows with the median best iteration
-   (``best_iteration_``), so no row is used both to stop and to score.
-3. Calibration is chosen on the out-of-fold margins by **cross-fitting**: for each of the same
-   folds, isotonic and Platt (sigmoid) maps are fitted on the other folds' margins and scored
-   (log-loss) on this fold's; with ``calibration="auto"`` the lower total wins
-   (``calibration_``, ``calibration_scores_``).  The winner is then refitted on all
-   out-of-fold margins and applied to the final booster's margins.  The calibrator thus never
-   sees a label it is judged on, and the booster scoring a row never saw that row.
+*Below* ``holdout_from`` rows (the default, cross-validation):
+
+1. Stratified ``cv``-fold split.  The ``cv`` boosters are trained in lockstep and stopped
+   when the fold-mean validation AUC has not improved for ``early_stopping_rounds`` rounds;
+   the best round is ``best_iteration_``.  AUC, not log-loss, decides: the calibrator below
+   fixes the probability scale, so the trees only have to rank, and log-loss of the raw margin
+   stops while the ranking still improves.  Per-fold AUCs are ``cv_auc_``; each row's
+   out-of-fold raw margin comes from the booster that did not see it.  This is done for each
+   candidate tree shape (LightGBM's default shape and a regularized one, see ``subsample``);
+   the higher fold-mean AUC at its best round wins (``shape_``).
+2. The final booster is refit on all rows with ``best_iteration_`` trees.
+
+*From* ``holdout_from`` rows on (one hold-out part): one of the ``cv`` stratified folds is
+held out, the booster trained on the other rows and early-stopped on the hold-out AUC is the
+model (cut to its best round, no refit), and its hold-out margins feed the calibration.  On
+that much data one hold-out part of ``n / cv`` rows estimates the stopping round and the
+calibration about as well as ``cv`` folds, and the fit costs about one LightGBM fit of the
+final trees instead of ``cv + 1`` of them (``validation_`` records the path taken).
+
+Calibration is chosen on the out-of-sample margins by **cross-fitting**: for each of ``cv``
+stratified folds of them, isotonic and Platt (sigmoid) maps are fitted on the other folds
+and scored (log-loss) on this one; with ``calibration="auto"`` the lower total wins
+(``calibration_``, ``calibration_scores_``).  The winner is refitted on all out-of-sample
+margins.  The calibrator thus never sees a label it is judged on.  Rows on one flat isotonic
+step keep the order of their raw margins (a tie-break that moves no PD by more than 1e-6),
+so the calibrated PD ranks rows exactly as the booster does and loses no AUC.
 
 Categorical columns (pandas ``category`` or string) are coded against the categories seen in
 ``fit``; a category unseen at predict time, like a missing value, takes LightGBM's missing
@@ -39,9 +55,6 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.isotonic import IsotonicRegression
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -49,17 +62,29 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from finseg.exceptions import InsufficientDataError
+from finseg.risk._gbm_fit import (
+    CALIBRATIONS,
+    PD_FLOOR,
+    SHAPES,
+    booster_params,
+    calibrate,
+    category_codes,
+    cross_fitted_log_loss,
+    cross_validate,
+    dataset,
+    fit_calibrator,
+    hold_out,
+    learn_categories,
+)
 
 __all__ = ["PD_FLOOR", "GBMModel"]
 
-#: Smallest PD (and distance of the largest from 1) the model returns.
-PD_FLOOR = 1e-6
-
-_CALIBRATIONS = ("isotonic", "sigmoid")
-
 
 class GBMModel(ClassifierMixin, BaseEstimator):
-    """LightGBM PD model with monotone constraints, CV early stopping and calibration.
+    """LightGBM PD model with monotone constraints, early stopping and calibration.
+
+    See the module docstring for how ``fit`` uses the rows (cross-validation below
+    ``holdout_from`` rows, one hold-out part from there on).
 
     Parameters
     ----------
@@ -68,16 +93,31 @@ class GBMModel(ClassifierMixin, BaseEstimator):
         DataFrame columns, or ``x0``, ``x1``, ... for arrays.  Categorical columns are free.
     n_estimators : int, default=2000
         Upper bound on boosting rounds; early stopping picks the number used.
-    learning_rate, num_leaves, min_child_samples, colsample_bytree, reg_lambda
-        LightGBM tree parameters.
-    subsample : float, default=0.8
+    learning_rate : float, default=0.05
+        LightGBM shrinkage; half LightGBM's default, the number of trees is chosen anyway.
+    num_leaves, min_child_samples, colsample_bytree, reg_lambda : default=None
+        LightGBM tree parameters.  None: chosen with the others left at None, see ``shape_``.
+    subsample : float, default=None
         Share of the good (``classes_[0]``) rows each tree sees; every bad row is kept.
+        Tree parameters left at None take the values of one of two shapes: LightGBM's default
+        (31 leaves, 20 rows, no bagging) or a regularized one (15 leaves, 50 rows, 0.8 of the
+        goods and of the features per tree, L2 1.0).  With cross-validation both are fitted
+        and the higher fold-mean AUC wins (``shape_``, ``shape_scores_``): Polish bankruptcy
+        ratios want the larger trees, the 1,000-row German credit set the regularized ones.
+        On the hold-out path the LightGBM shape is used without a choice (a second fit would
+        double the cost, and that much data supports the larger trees).
     calibration : {"auto", "isotonic", "sigmoid", "none"}, default="auto"
         Map from raw margin to PD; "auto" keeps the lower cross-fitted out-of-fold log-loss.
     cv : int, default=5
-        Stratified folds used for early stopping and for choosing the calibration.
+        Stratified folds used for early stopping and for choosing the calibration; on the
+        hold-out path one fold (``1 / cv`` of the rows) is the hold-out part.
     early_stopping_rounds : int, default=100
-        Rounds without improvement of the validation log-loss before a fold stops.
+        Rounds without improvement of the validation AUC before training stops.  On the
+        hold-out path a fifth of it (at least 10): the AUC of that many hold-out rows is
+        smooth, and every round past the best one is fit time spent for nothing.
+    holdout_from : int or None, default=200_000
+        Row count from which one stratified hold-out part replaces the ``cv`` folds (fit
+        cost: one booster instead of ``cv + 1``).  None: always cross-validate.
     n_jobs : int or None, default=1
         LightGBM threads (None: OpenMP default).  Keep 1 on small shared machines.
     random_state : int, RandomState or None, default=0
@@ -86,15 +126,24 @@ class GBMModel(ClassifierMixin, BaseEstimator):
     Attributes
     ----------
     booster_ : lightgbm.Booster
-        Final booster refitted on all rows with ``best_iteration_`` rounds.
+        Final booster with ``best_iteration_`` trees: refitted on all rows (cross-validation)
+        or trained on the rows outside the hold-out part.
     best_iteration_ : int
-        Median over folds of the early-stopped best iteration.
+        Early-stopped best round (fold-mean AUC, or hold-out AUC).
+    shape_ : str
+        Tree shape used ("lightgbm" or "regularized"; "custom" when every tree parameter is
+        set); ``tree_params_`` holds the values.
+    shape_scores_ : dict of str to float
+        Fold-mean validation AUC at the best round of each shape tried.
+    validation_ : str
+        "cv" or "holdout": how the trees were counted and the calibration fitted.
     cv_auc_ : list of float
-        Validation AUC of each fold's early-stopped booster.
+        Validation AUC of each fold's booster at ``best_iteration_`` (one entry, the hold-out
+        AUC, on the hold-out path).
     calibration_ : str
         Calibration used: "isotonic", "sigmoid" or "none".
     calibration_scores_ : dict of str to float
-        Cross-fitted out-of-fold log-loss of "isotonic", "sigmoid" and "none" (plain logistic
+        Cross-fitted out-of-sample log-loss of "isotonic", "sigmoid" and "none" (plain logistic
         link of the margin).
     calibrator_ : IsotonicRegression, LogisticRegression or None
         Fitted map from raw margin to PD.
@@ -121,14 +170,15 @@ class GBMModel(ClassifierMixin, BaseEstimator):
         "monotonic": [dict, None],
         "n_estimators": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "num_leaves": [Interval(Integral, 2, None, closed="left")],
-        "min_child_samples": [Interval(Integral, 1, None, closed="left")],
-        "subsample": [Interval(Real, 0, 1, closed="right")],
-        "colsample_bytree": [Interval(Real, 0, 1, closed="right")],
-        "reg_lambda": [Interval(Real, 0, None, closed="left")],
-        "calibration": [StrOptions({"auto", "none", *_CALIBRATIONS})],
+        "num_leaves": [None, Interval(Integral, 2, None, closed="left")],
+        "min_child_samples": [None, Interval(Integral, 1, None, closed="left")],
+        "subsample": [None, Interval(Real, 0, 1, closed="right")],
+        "colsample_bytree": [None, Interval(Real, 0, 1, closed="right")],
+        "reg_lambda": [None, Interval(Real, 0, None, closed="left")],
+        "calibration": [StrOptions({"auto", "none", *CALIBRATIONS})],
         "cv": [Interval(Integral, 2, None, closed="left")],
         "early_stopping_rounds": [Interval(Integral, 1, None, closed="left")],
+        "holdout_from": [Interval(Integral, 1, None, closed="left"), None],
         "n_jobs": [Interval(Integral, 1, None, closed="left"), None],
         "random_state": ["random_state"],
     }
@@ -138,15 +188,16 @@ class GBMModel(ClassifierMixin, BaseEstimator):
         monotonic: dict[str, int] | None = None,
         *,
         n_estimators: int = 2000,
-        learning_rate: float = 0.03,
-        num_leaves: int = 15,
-        min_child_samples: int = 50,
-        subsample: float = 0.8,
-        colsample_bytree: float = 0.8,
-        reg_lambda: float = 1.0,
+        learning_rate: float = 0.05,
+        num_leaves: int | None = None,
+        min_child_samples: int | None = None,
+        subsample: float | None = None,
+        colsample_bytree: float | None = None,
+        reg_lambda: float | None = None,
         calibration: str = "auto",
         cv: int = 5,
         early_stopping_rounds: int = 100,
+        holdout_from: int | None = 200_000,
         n_jobs: int | None = 1,
         random_state: int | np.random.RandomState | None = 0,
     ) -> None:
@@ -161,6 +212,7 @@ class GBMModel(ClassifierMixin, BaseEstimator):
         self.calibration = calibration
         self.cv = cv
         self.early_stopping_rounds = early_stopping_rounds
+        self.holdout_from = holdout_from
         self.n_jobs = n_jobs
         self.random_state = random_state
 
@@ -173,7 +225,7 @@ class GBMModel(ClassifierMixin, BaseEstimator):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X: Any, y: Any) -> GBMModel:
-        """Cross-validate, refit on all rows and calibrate; returns ``self``.
+        """Count the trees out of sample, fit the final booster and calibrate; returns ``self``.
 
         Raises
         ------
@@ -183,27 +235,55 @@ class GBMModel(ClassifierMixin, BaseEstimator):
             If either class has fewer than ``cv`` rows.
         """
         X, y01 = self._prepare_fit(X, y)
-        params = self._lgb_params(check_random_state(self.random_state).randint(2**31 - 1))
-        folds = list(
-            StratifiedKFold(self.cv, shuffle=True, random_state=params["seed"]).split(X, y01)
-        )
-        oof, iterations, self.cv_auc_ = np.zeros(len(y01)), [], []
-        for train, valid in folds:
-            booster = self._train(params, X[train], y01[train], (X[valid], y01[valid]))
-            iterations.append(booster.best_iteration or booster.current_iteration())
-            oof[valid] = booster.predict(X[valid], num_iteration=iterations[-1], raw_score=True)
-            self.cv_auc_.append(float(roc_auc_score(y01[valid], oof[valid])))
-        self.best_iteration_ = max(1, int(np.median(iterations)))
-        self.booster_ = self._train({**params, "n_rounds": self.best_iteration_}, X, y01)
-        self.calibration_scores_ = _cross_fitted_log_loss(oof, y01, folds)
+        seed = check_random_state(self.random_state).randint(2**31 - 1)
+        rounds, patience = self.n_estimators, self.early_stopping_rounds
+        folds = list(StratifiedKFold(self.cv, shuffle=True, random_state=seed).split(X, y01))
+        shapes = self._shapes()
+        self.validation_ = "cv"
+        if self.holdout_from is not None and len(y01) >= self.holdout_from:
+            self.validation_, shapes = "holdout", dict(list(shapes.items())[:1])
+        params = {
+            name: booster_params(
+                shape, self.learning_rate, self.monotone_constraints_, self.n_jobs or 0, seed
+            )
+            for name, shape in shapes.items()
+        }
+        # Bin once, with the smallest leaf size tried (LightGBM's pre-filter of unsplittable
+        # features depends on it, and it may only grow afterwards).
+        smallest = min(params.values(), key=lambda p: p["min_data_in_leaf"])
+        data = dataset(X, y01, self._categorical_indices(), smallest)
+        if self.validation_ == "cv":
+            fits = {
+                name: cross_validate(p, data, X, y01, folds, rounds, patience)
+                for name, p in params.items()
+            }
+            self.shape_scores_ = {name: fit[1] for name, fit in fits.items()}
+            self.shape_ = max(fits, key=self.shape_scores_.get)
+            self.best_iteration_, _, margin, self.cv_auc_ = fits[self.shape_]
+            self.booster_ = lgb.train(params[self.shape_], data, self.best_iteration_)
+            labels = y01
+        else:
+            self.shape_ = next(iter(params))
+            split = folds[0][0], folds[0][1]
+            self.booster_, margin, auc = hold_out(
+                params[self.shape_], data, X, y01, split, rounds, max(10, patience // 5)
+            )
+            self.best_iteration_, self.cv_auc_ = self.booster_.current_iteration(), [auc]
+            self.shape_scores_ = {self.shape_: auc}
+            labels = y01[np.sort(split[1])]
+            folds = list(
+                StratifiedKFold(self.cv, shuffle=True, random_state=seed).split(margin, labels)
+            )
+        self.tree_params_ = shapes[self.shape_]
+        self.calibration_scores_ = cross_fitted_log_loss(margin, labels, folds)
         self.calibration_ = self._choose_calibration()
-        self.calibrator_ = _fit_calibrator(self.calibration_, oof, y01)
+        self.calibrator_ = fit_calibrator(self.calibration_, margin, labels)
         return self
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """PD (column 1) and its complement (column 0) for every row."""
         check_is_fitted(self)
-        pd_ = _calibrate(self.calibrator_, self.raw_margin(X))
+        pd_ = calibrate(self.calibrator_, self.raw_margin(X))
         return np.column_stack([1 - pd_, pd_])
 
     def decision_function(self, X: Any) -> np.ndarray:
@@ -217,7 +297,9 @@ class GBMModel(ClassifierMixin, BaseEstimator):
     def raw_margin(self, X: Any) -> np.ndarray:
         """The booster's raw (uncalibrated) log-odds margin for every row."""
         check_is_fitted(self)
-        return self.booster_.predict(self._matrix(X, reset=False), raw_score=True)
+        return self.booster_.predict(
+            self._matrix(X, reset=False), raw_score=True, num_threads=self.n_jobs or 0
+        )
 
     def predict(self, X: Any) -> np.ndarray:
         """The class with the larger calibrated probability (bad where PD > 0.5)."""
@@ -232,7 +314,9 @@ class GBMModel(ClassifierMixin, BaseEstimator):
         has missing values in the remaining columns ``reason_1..k``.
         """
         check_is_fitted(self)
-        contrib = self.booster_.predict(self._matrix(X, reset=False), pred_contrib=True)
+        contrib = self.booster_.predict(
+            self._matrix(X, reset=False), pred_contrib=True, num_threads=self.n_jobs or 0
+        )
         contrib = contrib[:, : self.n_features_in_]
         names = np.asarray(self._feature_names(), dtype=object)
         order = np.argsort(-contrib, axis=1, kind="stable")[:, :k]
@@ -276,49 +360,19 @@ class GBMModel(ClassifierMixin, BaseEstimator):
             vector[names.index(feature)] = int(sign)
         return vector
 
-    def _lgb_params(self, seed: int) -> dict[str, Any]:
-        return {
-            "objective": "binary",
-            "metric": "binary_logloss",
-            "learning_rate": self.learning_rate,
-            "num_leaves": self.num_leaves,
-            "min_data_in_leaf": self.min_child_samples,
-            # Bag the goods only: with a few % defaults, row bagging that drops defaults
-            # cost 0.004 AUC on Polish year 1.
-            "pos_bagging_fraction": 1.0,
-            "neg_bagging_fraction": self.subsample,
-            "bagging_freq": int(self.subsample < 1),
-            "feature_fraction": self.colsample_bytree,
-            "lambda_l2": self.reg_lambda,
-            "monotone_constraints": self.monotone_constraints_,
-            "monotone_constraints_method": "intermediate",
-            "num_threads": self.n_jobs or 0,
-            "seed": seed,
-            "deterministic": True,
-            "force_col_wise": True,
-            "verbose": -1,
-            "n_rounds": self.n_estimators,
-        }
+    def _shapes(self) -> dict[str, dict[str, float]]:
+        """Candidate tree shapes: the presets with every parameter set by the user fixed."""
+        fixed = {k: getattr(self, k) for k in SHAPES["lightgbm"] if getattr(self, k) is not None}
+        if len(fixed) == len(SHAPES["lightgbm"]):
+            return {"custom": fixed}
+        return {name: {**shape, **fixed} for name, shape in SHAPES.items()}
 
-    def _train(
-        self, params: dict[str, Any], X: np.ndarray, y: np.ndarray, valid: tuple | None = None
-    ) -> lgb.Booster:
-        """One booster; with ``valid`` it stops early on the validation log-loss."""
-        params = dict(params)
-        rounds = params.pop("n_rounds")
-        cats = [i for i, name in enumerate(self._feature_names()) if name in self.categories_]
-        train = lgb.Dataset(X, y, categorical_feature=cats, params=params, free_raw_data=True)
-        if valid is None:
-            return lgb.train(params, train, num_boost_round=rounds)
-        valid_set = lgb.Dataset(*valid, reference=train, categorical_feature=cats)
-        stop = lgb.early_stopping(self.early_stopping_rounds, verbose=False)
-        return lgb.train(params, train, rounds, valid_sets=[valid_set], callbacks=[stop])
+    def _categorical_indices(self) -> list[int]:
+        return [i for i, name in enumerate(self._feature_names()) if name in self.categories_]
 
     def _choose_calibration(self) -> str:
         scores = self.calibration_scores_
-        return (
-            self.calibration if self.calibration != "auto" else min(_CALIBRATIONS, key=scores.get)
-        )
+        return self.calibration if self.calibration != "auto" else min(CALIBRATIONS, key=scores.get)
 
     def _feature_names(self) -> np.ndarray:
         if hasattr(self, "feature_names_in_"):
@@ -328,69 +382,14 @@ class GBMModel(ClassifierMixin, BaseEstimator):
     def _matrix(self, X: Any, *, reset: bool, y: Any = "no_validation") -> Any:
         """``X`` as a float matrix, categorical columns replaced by their codes (and ``y``)."""
         if reset:
-            self.categories_ = _learn_categories(X)
+            self.categories_ = learn_categories(X)
         if self.categories_:
             if not isinstance(X, pd.DataFrame):
                 raise ValueError(
                     f"GBMModel was fitted with categorical columns {list(self.categories_)}: "
                     f"X must be a DataFrame, got {type(X).__name__}"
                 )
-            X = X.assign(**{c: _codes(X[c], cats) for c, cats in self.categories_.items()})
+            X = X.assign(**{c: category_codes(X[c], cats) for c, cats in self.categories_.items()})
         return validate_data(
             self, X, y, reset=reset, dtype=np.float64, ensure_all_finite="allow-nan"
         )
-
-
-def _learn_categories(X: Any) -> dict[str, list]:
-    """Categories of each categorical (category or string) column of a DataFrame."""
-    if not isinstance(X, pd.DataFrame):
-        return {}
-    out = {}
-    for name in X.columns:
-        column = X[name]
-        if isinstance(column.dtype, pd.CategoricalDtype):
-            out[str(name)] = list(column.cat.categories)
-        elif pd.api.types.is_string_dtype(column.dtype):
-            out[str(name)] = sorted(column.dropna().unique().tolist())
-    return out
-
-
-def _codes(column: pd.Series, categories: list) -> np.ndarray:
-    """Codes of ``column`` against the fitted categories; unseen or missing -> NaN."""
-    codes = pd.Index(categories, dtype=object).get_indexer(np.asarray(column, dtype=object))
-    return np.where(codes < 0, np.nan, codes.astype(np.float64))
-
-
-def _fit_calibrator(
-    kind: str, margin: np.ndarray, y: np.ndarray
-) -> IsotonicRegression | LogisticRegression | None:
-    """A fitted map from raw margin to PD, or None for the plain logistic link."""
-    if kind == "isotonic":
-        return IsotonicRegression(y_min=0, y_max=1, out_of_bounds="clip").fit(margin, y)
-    if kind == "sigmoid":
-        return LogisticRegression(C=1e6, max_iter=1000).fit(margin[:, None], y)
-    return None
-
-
-def _calibrate(calibrator: Any, margin: np.ndarray) -> np.ndarray:
-    if calibrator is None:
-        pd_ = 1 / (1 + np.exp(-margin))
-    elif isinstance(calibrator, IsotonicRegression):
-        pd_ = calibrator.predict(margin)
-    else:
-        pd_ = calibrator.predict_proba(margin[:, None])[:, 1]
-    return np.clip(pd_, PD_FLOOR, 1 - PD_FLOOR)
-
-
-def _cross_fitted_log_loss(
-    margin: np.ndarray, y: np.ndarray, folds: list[tuple[np.ndarray, np.ndarray]]
-) -> dict[str, float]:
-    """Out-of-fold log-loss of each calibration, each fold mapped by a fit on the others."""
-    scores = {}
-    for kind in (*_CALIBRATIONS, "none"):
-        loss = 0.0
-        for train, valid in folds:
-            pd_ = _calibrate(_fit_calibrator(kind, margin[train], y[train]), margin[valid])
-            loss -= np.sum(y[valid] * np.log(pd_) + (1 - y[valid]) * np.log1p(-pd_))
-        scores[kind] = float(loss / len(y))
-    return scores
