@@ -47,7 +47,7 @@ def book() -> tuple[pd.DataFrame, np.ndarray]:
 @pytest.fixture(scope="module")
 def model(book: tuple[pd.DataFrame, np.ndarray]) -> ScorecardModel:
     X, y = book
-    return ScorecardModel(monotonic=TRENDS).fit(X, y)
+    return ScorecardModel(monotonic=TRENDS, max_corr=0.8).fit(X, y)
 
 
 def test_learned_attributes(model: ScorecardModel, book: tuple[pd.DataFrame, np.ndarray]) -> None:
@@ -182,6 +182,7 @@ def test_arrays_and_intercept_only() -> None:
         ({"monotonic": {"leverage": "up"}}, "monotonic\\['leverage'\\] = 'up'"),
         ({"monotonic": {"levrage": "ascending"}}, "'levrage', which is not a column"),
         ({"selection": "lasso"}, "'selection' parameter .* Got 'lasso'"),
+        ({"coding": "dummy"}, "'coding' parameter .* Got 'dummy'"),
     ],
 )
 def test_bad_parameters_are_named(kwargs: dict, match: str) -> None:
@@ -200,3 +201,36 @@ def test_bad_method_arguments(model: ScorecardModel, book: tuple[pd.DataFrame, n
         model.table(lang="fr")
     with pytest.raises(ValueError, match="column 'coverage' holds ±inf"):
         model.points(X.head(2).assign(coverage=np.inf))
+
+
+def test_bin_refit_converges_and_shrinks_to_the_intercept(
+    model: ScorecardModel, book: tuple[pd.DataFrame, np.ndarray]
+) -> None:
+    X, y = book
+    assert model.refit_status_ == "converged"
+    woe = ScorecardModel(monotonic=TRENDS, max_corr=0.8, coding="woe").fit(X, y)
+    assert woe.refit_status_.startswith("not run")
+    for name in woe.features_:
+        fb, beta = woe.bins_[name], woe.coef_[0, woe.features_.index(name)]
+        np.testing.assert_allclose(fb.logit, fb.extended(beta * fb.woe))
+    stiff = ScorecardModel(monotonic=TRENDS, max_corr=0.8, bin_C=1e-9).fit(X, y)  # all θ → 0
+    np.testing.assert_allclose(stiff.predict_proba(X)[:, 1], y.mean(), atol=1e-6)
+    for fb in model.bins_.values():  # centred: count-weighted mean term 0, unknown 0
+        assert np.average(fb.logit[:-1], weights=fb.count) == pytest.approx(0, abs=1e-9)
+        assert fb.logit[-1] == 0.0
+    free = roc_auc_score(y, model.predict_proba(X)[:, 1])
+    assert free >= roc_auc_score(y, woe.predict_proba(X)[:, 1]) - 1e-3
+
+
+def test_isotonic_and_monotone_refit() -> None:
+    from finseg.risk._scorecard_refit import isotonic, refit_bins
+
+    got = isotonic(np.array([1.0, 3.0, 2.0, 4.0]), np.array([1.0, 1.0, 3.0, 1.0]))
+    np.testing.assert_allclose(got, [1.0, 2.25, 2.25, 4.0])
+    rng = np.random.default_rng(3)
+    bins = rng.integers(0, 4, 5000)
+    y = (rng.random(5000) < np.array([0.05, 0.2, 0.1, 0.3])[bins]).astype(int)
+    for direction in (1, -1):
+        theta, _, status = refit_bins([bins], [np.zeros(4)], [direction], y, C=100.0)
+        assert status == "converged"
+        assert (direction * np.diff(theta[0][:3]) >= -1e-12).all()

@@ -2,10 +2,11 @@
 
 Scaling (domain convention, "points to double the odds"): ``factor = pdo / ln 2`` and
 ``offset = base_score - factor·ln(base_odds)``, so that a score of ``base_score`` means good:bad
-odds of ``base_odds`` and every ``pdo`` points double them.  With the logistic regression
-``logit(PD) = α + Σ βᵢ·WoEᵢ`` over ``n`` characteristics, the points of a bin are
+odds of ``base_odds`` and every ``pdo`` points double them.  With the log-odds
+``logit(PD) = α + Σ θᵢ`` over ``n`` characteristics, where ``θᵢ`` is the term of the row's bin
+of characteristic ``i`` (``βᵢ·WoE``, or refitted per bin), the points of a bin are
 
-    points = -(βᵢ·WoE + α/n)·factor + offset/n
+    points = -(θᵢ + α/n)·factor + offset/n
 
 so that ``Σ points = offset - factor·logit(PD)``.  Points are kept unrounded (rounding only
 for display), hence ``points`` and ``PD`` agree exactly.
@@ -41,12 +42,10 @@ def scaling(base_score: float, base_odds: float, pdo: float) -> tuple[float, flo
     return factor, base_score - factor * math.log(base_odds)
 
 
-def bin_points(
-    woe: np.ndarray, beta: float, alpha: float, n: int, factor: float, offset: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """``(points, logit)`` of each bin (WoE per bin, missing, unknown) of one characteristic."""
-    logit = beta * woe
-    return -(logit + alpha / n) * factor + offset / n, logit
+def bin_points(logit: np.ndarray, alpha: float, n: int, factor: float, offset: float) -> np.ndarray:
+    """Points of each bin (bins, missing, unknown) of one characteristic from its log-odds
+    terms (``β·WoE``, or the refitted per-bin terms)."""
+    return -(np.asarray(logit, dtype=float) + alpha / n) * factor + offset / n
 
 
 def sql_number(value: float) -> str:

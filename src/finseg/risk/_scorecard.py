@@ -16,9 +16,9 @@ as one SQL expression.  Every characteristic left out is in ``dropped_`` with th
 >>> model.features_, model.dropped_
 (['leverage'], {'noise': 'IV 0.0147 < min_iv 0.02'})
 >>> model.points(X.head(2)).round(1).tolist()
-[509.4, 550.6]
+[511.2, 539.1]
 >>> model.predict_proba(X.head(2))[:, 1].round(3).tolist()
-[0.316, 0.1]
+[0.303, 0.142]
 """
 
 from __future__ import annotations
@@ -33,17 +33,13 @@ from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils import Tags
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
-from sklearn.utils.validation import (
-    check_consistent_length,
-    check_is_fitted,
-    column_or_1d,
-    validate_data,
-)
+from sklearn.utils.validation import check_is_fitted
 
-from finseg.risk._binning import FeatureBins, Kind, bin_feature
+from finseg.risk._binning import FeatureBins, bin_feature
 from finseg.risk._points import bin_points, reason_codes, scaling, scorecard_table, sql_case
 from finseg.risk._points import sql_number as _num
+from finseg.risk._scorecard_input import ScorecardInput
+from finseg.risk._scorecard_refit import refit_bins
 from finseg.risk._selection import fit_logit, forward_stepwise, prune_correlated, prune_iv
 
 __all__ = ["MONOTONIC_TRENDS", "ScorecardModel"]
@@ -52,7 +48,7 @@ __all__ = ["MONOTONIC_TRENDS", "ScorecardModel"]
 MONOTONIC_TRENDS = ("ascending", "descending", "auto_asc_desc", "auto_heuristic", "auto")
 
 
-class ScorecardModel(ClassifierMixin, BaseEstimator):
+class ScorecardModel(ScorecardInput, ClassifierMixin, BaseEstimator):
     """Binned logistic-regression scorecard giving a PD and points per customer.
 
     Parameters
@@ -64,15 +60,24 @@ class ScorecardModel(ClassifierMixin, BaseEstimator):
         optbinning's pre-binning: most pre-bins and smallest pre-bin share.
     min_iv : float, default=0.02
         Characteristics with a lower information value are dropped.
-    max_corr : float, default=0.8
-        Of two characteristics whose WoE correlate above this, the lower-IV one is dropped.
-    max_features : int, default=15
+    max_corr : float, default=1.0
+        Of two characteristics whose WoE correlate above this, the lower-IV one is dropped
+        (1.0: none; the ridge refit copes with correlated characteristics).
+    max_features : int, default=100
         Most characteristics in the scorecard.
-    selection : {"stepwise", "iv"}, default="stepwise"
+    selection : {"stepwise", "iv"}, default="iv"
         ``"stepwise"``: forward selection by AIC of the logistic regression (no
         cross-validation), stopping when AIC no longer falls; ``"iv"``: the highest-IV ones.
+        Either way a characteristic whose WoE coefficient has the wrong sign is dropped.
     C : float, default=1.0
-        Inverse L2 penalty of the logistic regression.
+        Inverse L2 penalty of the logistic regression on WoE.
+    coding : {"bins", "woe"}, default="bins"
+        ``"woe"``: every bin's log-odds term is ``β·WoE`` (one coefficient per characteristic);
+        ``"bins"``: starting from ``β·WoE``, each bin's term is refitted on its own (one
+        coefficient per bin, L2 penalty ``θ² / (2·bin_C)``), kept monotone where ``monotonic``
+        gives a direction (see :mod:`finseg.risk._scorecard_refit`).  Points per bin either way.
+    bin_C : float, default=0.1
+        Inverse L2 penalty of the per-bin refit (``coding="bins"``).
     base_score, base_odds, pdo : float, default=600, 50, 20
         ``base_score`` points mean good:bad odds ``base_odds``; ``pdo`` points double them.
     random_state : int, RandomState or None, default=0
@@ -85,8 +90,13 @@ class ScorecardModel(ClassifierMixin, BaseEstimator):
     bins_ : dict of str to FeatureBins
         Per characteristic: splits or category groups, counts, WoE, IV, points and logit terms
         of each bin, missing bin last.
-    coef_, intercept_ : ndarray of shape (1, len(features_)), (1,)
-        Logistic regression of the default flag on WoE (each β ≤ 0: WoE is higher when safer).
+    coef_ : ndarray of shape (1, len(features_))
+        Logistic regression of the default flag on WoE (each β ≤ 0: WoE is higher when safer);
+        with ``coding="bins"`` the start of the per-bin refit, whose terms are in ``bins_``.
+    intercept_ : ndarray of shape (1,)
+        Intercept ``α`` of the log-odds ``α + Σ`` (bin terms ``bins_[f].logit``).
+    refit_status_ : str
+        ``"converged"``, ``"max sweeps reached (…)"`` or ``"not run (…)"``: the per-bin refit.
     iv_ : dict of str to float
         Information value of every characteristic binned successfully.
     binning_status_ : dict of str to str
@@ -105,6 +115,8 @@ class ScorecardModel(ClassifierMixin, BaseEstimator):
         "max_features": [Interval(Integral, 1, None, closed="left")],
         "selection": [StrOptions({"stepwise", "iv"})],
         "C": [Interval(Real, 0, None, closed="neither")],
+        "coding": [StrOptions({"bins", "woe"})],
+        "bin_C": [Interval(Real, 0, None, closed="neither")],
         "base_score": [Real],
         "base_odds": [Interval(Real, 0, None, closed="neither")],
         "pdo": [Interval(Real, 0, None, closed="neither")],
@@ -117,10 +129,12 @@ class ScorecardModel(ClassifierMixin, BaseEstimator):
         max_n_prebins: int = 20,
         min_prebin_size: float = 0.05,
         min_iv: float = 0.02,
-        max_corr: float = 0.8,
-        max_features: int = 15,
-        selection: str = "stepwise",
+        max_corr: float = 1.0,
+        max_features: int = 100,
+        selection: str = "iv",
         C: float = 1.0,
+        coding: str = "bins",
+        bin_C: float = 0.1,
         base_score: float = 600,
         base_odds: float = 50,
         pdo: float = 20,
@@ -134,6 +148,8 @@ class ScorecardModel(ClassifierMixin, BaseEstimator):
         self.max_features = max_features
         self.selection = selection
         self.C = C
+        self.coding = coding
+        self.bin_C = bin_C
         self.base_score = base_score
         self.base_odds = base_odds
         self.pdo = pdo
@@ -145,43 +161,18 @@ class ScorecardModel(ClassifierMixin, BaseEstimator):
         tags.classifier_tags.multi_class = False
         return tags
 
-    # ---------------------------------------------------------------- input
-    def _columns(self, X: object, reset: bool) -> list[pd.Series | np.ndarray]:
-        """The columns of ``X`` by position (DataFrames keep their dtypes)."""
-        if isinstance(X, pd.DataFrame):
-            validate_data(self, X, skip_check_array=True, reset=reset)
-            if X.shape[0] == 0:
-                raise ValueError(f"Found array with 0 sample(s) (shape={X.shape}); need ≥ 1.")
-            return [X.iloc[:, i] for i in range(X.shape[1])]
-        array = validate_data(self, X, reset=reset, dtype="numeric", ensure_all_finite="allow-nan")
-        return [array[:, i] for i in range(array.shape[1])]
-
-    def _names(self) -> list[str]:
-        """Characteristic names: the DataFrame's, else ``x0, x1, …``."""
-        if hasattr(self, "feature_names_in_"):
-            return [str(n) for n in self.feature_names_in_]
-        return [f"x{i}" for i in range(self.n_features_in_)]
-
-    def _target(self, y: object, n_rows: int) -> np.ndarray:
-        """``y`` as 0/1 (1 = ``classes_[1]``, the default); sets ``classes_``."""
-        if y is None:
-            name = type(self).__name__
-            raise ValueError(f"{name} requires y to be passed, but the target y is None.")
-        y = column_or_1d(y, warn=True)
-        check_consistent_length(np.empty(n_rows), y)
-        check_classification_targets(y)
-        y_type = type_of_target(y, input_name="y", raise_unknown=True)
-        if y_type != "binary":
-            raise ValueError(
-                f"Only binary classification is supported. The type of the target is {y_type}."
-            )
-        self.classes_ = np.unique(y)
-        if len(self.classes_) < 2:
-            raise ValueError(f"y has one class only ({self.classes_[0]!r}); need good and bad.")
-        return (y == self.classes_[1]).astype(int)
-
     def _trend(self, name: str) -> str:
         return (self.monotonic or {}).get(name, "auto_heuristic")
+
+    def _direction(self, fb: FeatureBins) -> int:
+        """+1 / -1 when ``monotonic`` gives ``fb`` a direction (risk rising / falling across the
+        bins; for ``"auto_asc_desc"`` the one optbinning chose), else 0."""
+        trend = (self.monotonic or {}).get(fb.name)
+        if fb.kind != "numeric" or trend not in ("ascending", "descending", "auto_asc_desc"):
+            return 0
+        if trend == "auto_asc_desc":
+            return 1 if fb.woe[0] > fb.woe[fb.n_bins - 1] else -1
+        return 1 if trend == "ascending" else -1
 
     def _check_monotonic(self, names: list[str]) -> None:
         """Every key of ``monotonic`` names a column and every value a known trend."""
@@ -192,27 +183,6 @@ class ScorecardModel(ClassifierMixin, BaseEstimator):
                 raise ValueError(
                     f"monotonic[{name!r}] = {trend!r}; expected one of {MONOTONIC_TRENDS}"
                 )
-
-    @staticmethod
-    def _kind(column: pd.Series | np.ndarray) -> Kind:
-        if isinstance(column, pd.Series) and not pd.api.types.is_numeric_dtype(column):
-            return "categorical"
-        return "numeric"
-
-    @staticmethod
-    def _prepare(column: pd.Series | np.ndarray, name: str, kind: Kind) -> np.ndarray | pd.Series:
-        """Numeric columns as float arrays (±inf refused), categorical ones unchanged."""
-        if kind == "categorical":
-            return column
-        if isinstance(column, pd.Series) and not pd.api.types.is_numeric_dtype(column):
-            raise ValueError(f"column {name!r} must be numeric (it was at fit); got {column.dtype}")
-        if isinstance(column, pd.Series):
-            values = column.to_numpy(dtype=float, na_value=np.nan)
-        else:
-            values = np.asarray(column, dtype=float)
-        if np.isinf(values).any():
-            raise ValueError(f"column {name!r} holds ±inf; use NaN for an undefined ratio")
-        return values
 
     # ------------------------------------------------------------------ fit
     @_fit_context(prefer_skip_nested_validation=True)
@@ -281,18 +251,31 @@ class ScorecardModel(ClassifierMixin, BaseEstimator):
         chosen: list[str],
         dropped: dict[str, str],
     ) -> None:
-        """Logistic regression on the chosen WoE, then points per bin."""
-        woe = np.column_stack([_woe(binned[n], data[n]) for n in chosen] or [np.zeros(len(target))])
+        """Logistic regression on the chosen WoE, the per-bin refit, then points per bin."""
+        index = {n: binned[n].lookup(data[n]) for n in chosen}
+        woe = np.column_stack(
+            [binned[n].extended(binned[n].woe)[index[n]] for n in chosen] or [np.zeros(len(target))]
+        )
         chosen, beta, alpha, more = fit_logit(woe, target, chosen, self.C, self.random_state)
         self.dropped_ |= dropped | more
-        factor, offset = scaling(self.base_score, self.base_odds, self.pdo)
         self.features_ = chosen
         self.coef_ = beta.reshape(1, -1)
+        terms = [b * binned[n].woe for n, b in zip(chosen, beta, strict=True)]
+        self.refit_status_ = (
+            "not run (coding='woe')" if self.coding == "woe" else "not run (no characteristic)"
+        )
+        if self.coding == "bins" and chosen:
+            direction = [self._direction(binned[n]) for n in chosen]
+            terms, alpha, self.refit_status_ = refit_bins(
+                [index[n] for n in chosen], terms, direction, target, self.bin_C, alpha
+            )
         self.intercept_ = np.array([alpha])
+        factor, offset = scaling(self.base_score, self.base_odds, self.pdo)
         self.bins_ = {}
-        for name, b in zip(chosen, beta, strict=True):
+        for name, term in zip(chosen, terms, strict=True):
             fb = binned[name]
-            points, logit = bin_points(fb.extended(fb.woe), b, alpha, len(chosen), factor, offset)
+            logit = fb.extended(term)
+            points = bin_points(logit, alpha, len(chosen), factor, offset)
             self.bins_[name] = dataclasses.replace(fb, points=points, logit=logit)
         self._constant = offset - factor * alpha if not chosen else 0.0
 
@@ -317,7 +300,7 @@ class ScorecardModel(ClassifierMixin, BaseEstimator):
         return self._total(X, "points", getattr(self, "_constant", 0.0))
 
     def decision_function(self, X: object) -> np.ndarray:
-        """Log-odds of default, ``α + Σ β·WoE``."""
+        """Log-odds of default, ``α`` plus the term of each characteristic's bin."""
         check_is_fitted(self)
         return self._total(X, "logit", float(self.intercept_[0]))
 
