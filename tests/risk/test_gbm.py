@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 
+import lightgbm as lgb
 import numpy as np
 import pandas as pd
 import pytest
@@ -51,7 +52,7 @@ def test_learned_attributes(model: GBMModel, data) -> None:
     assert list(model.feature_names_in_) == ["leverage", "coverage", "noise", "sector"]
     assert model.categories_ == {"sector": ["a", "b", "c"]}
     assert len(model.cv_auc_) == 3 and min(model.cv_auc_) > 0.65
-    assert model.booster_.current_iteration() == model.best_iteration_
+    assert max(b.current_iteration() for b in model.boosters_) == model.best_iteration_
 
 
 @pytest.mark.parametrize(("feature", "sign"), [("leverage", 1), ("coverage", -1)])
@@ -110,7 +111,9 @@ def test_reason_codes_pick_the_planted_driver(model: GBMModel) -> None:
 def test_reasons_are_only_risk_increasing_features(model: GBMModel, data) -> None:
     X, _ = data
     rows = X.head(300)
-    contrib = model.booster_.predict(model._matrix(rows, reset=False), pred_contrib=True)[:, :4]
+    matrix = model._matrix(rows, reset=False)
+    contrib = np.mean([b.predict(matrix, pred_contrib=True) for b in model.boosters_], axis=0)
+    contrib = contrib[:, :4]  # the mean over the boosters of a blend
     reasons = model.reasons(rows, k=4)
     assert reasons.index.equals(rows.index)
     n_positive = (contrib > 0).sum(axis=1)
@@ -173,7 +176,7 @@ def test_bad_parameters_and_targets_are_named(data) -> None:
 
 def test_cross_validation_path_is_recorded(model: GBMModel) -> None:
     assert model.validation_ == "cv"
-    assert model.booster_.num_trees() == model.best_iteration_
+    assert max(b.num_trees() for b in model.boosters_) == model.best_iteration_
 
 
 def test_hold_out_path_fits_one_booster_on_the_other_rows() -> None:
@@ -211,12 +214,37 @@ def test_isotonic_calibration_keeps_the_ranking_of_the_raw_margin(data) -> None:
 
 
 def test_tree_shape_is_chosen_by_cv_unless_every_parameter_is_set(model, data) -> None:
-    assert set(model.shape_scores_) == {"lightgbm", "regularized"}
+    assert set(model.shape_scores_) == {"lightgbm", "regularized", "blend"}
     assert model.shape_ == max(model.shape_scores_, key=model.shape_scores_.get)
-    assert model.tree_params_["num_leaves"] == (31 if model.shape_ == "lightgbm" else 15)
+    if model.shape_ == "blend":
+        assert [p["num_leaves"] for p in model.tree_params_.values()] == [31, 15]
+        assert len(model.boosters_) == 2
+    else:
+        assert model.tree_params_["num_leaves"] == (31 if model.shape_ == "lightgbm" else 15)
     X, y = data
     shape = {"num_leaves": 7, "min_child_samples": 30, "subsample": 1.0}
     shape |= {"colsample_bytree": 1.0, "reg_lambda": 0.0}
     m = GBMModel(**shape, **SMALL).fit(X.head(1500), y[:1500])
     assert m.shape_ == "custom" and m.tree_params_ == shape
     assert max(tree["num_leaves"] for tree in m.booster_.dump_model()["tree_info"]) <= 7
+
+
+def test_a_blend_averages_the_margins_and_contributions_of_both_boosters(data) -> None:
+    X, y = data
+    m = GBMModel(**SMALL).fit(X.head(3000), y[:3000])
+    m.shape_ = "blend"  # force the blend path of scoring with both shapes' boosters
+    shapes = m._shapes()
+    from finseg.risk._gbm_fit import booster_params, dataset
+
+    seed = 1
+    params = [booster_params(s, m.learning_rate, m.monotone_constraints_, 1, seed)
+              for s in shapes.values()]  # fmt: skip
+    smallest = min(params, key=lambda p: p["min_data_in_leaf"])
+    train = dataset(m._matrix(X.head(3000), reset=False), y[:3000].astype(float),
+                    m._categorical_indices(), smallest)  # fmt: skip
+    m.boosters_ = [lgb.train(p, train, 20) for p in params]
+    matrix = m._matrix(X.head(50), reset=False)
+    expected = np.mean([b.predict(matrix, raw_score=True) for b in m.boosters_], axis=0)
+    np.testing.assert_allclose(m.raw_margin(X.head(50)), expected)
+    reasons = m.reasons(X.head(50))
+    assert list(reasons.columns) == ["reason_1", "reason_2", "reason_3"]

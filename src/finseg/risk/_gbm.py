@@ -55,6 +55,7 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -78,6 +79,10 @@ from finseg.risk._gbm_fit import (
 )
 
 __all__ = ["PD_FLOOR", "GBMModel"]
+
+
+#: ``shape_`` of a model that averages the margins of both preset shapes.
+BLEND = "blend"
 
 
 class GBMModel(ClassifierMixin, BaseEstimator):
@@ -127,14 +132,19 @@ class GBMModel(ClassifierMixin, BaseEstimator):
     ----------
     booster_ : lightgbm.Booster
         Final booster with ``best_iteration_`` trees: refitted on all rows (cross-validation)
-        or trained on the rows outside the hold-out part.
+        or trained on the rows outside the hold-out part.  The first of ``boosters_``.
+    boosters_ : list of lightgbm.Booster
+        The final boosters: one, or with ``shape_ == "blend"`` one per shape, whose raw
+        margins (and SHAP contributions) are averaged.
     best_iteration_ : int
         Early-stopped best round (fold-mean AUC, or hold-out AUC).
     shape_ : str
         Tree shape used ("lightgbm" or "regularized"; "custom" when every tree parameter is
-        set); ``tree_params_`` holds the values.
+        set; "blend" when the mean margin of both shapes validated best); ``tree_params_``
+        holds the values (of every shape, for a blend).
     shape_scores_ : dict of str to float
-        Fold-mean validation AUC at the best round of each shape tried.
+        Fold-mean validation AUC at the best round of each shape tried, and of their blend
+        (the per-fold AUC of the mean out-of-fold margin) on the cross-validation path.
     validation_ : str
         "cv" or "holdout": how the trees were counted and the calibration fitted.
     cv_auc_ : list of float
@@ -258,9 +268,17 @@ class GBMModel(ClassifierMixin, BaseEstimator):
                 for name, p in params.items()
             }
             self.shape_scores_ = {name: fit[1] for name, fit in fits.items()}
+            if len(fits) > 1:  # the mean margin of both shapes, judged on the same folds
+                blend = np.mean([fit[2] for fit in fits.values()], axis=0)
+                aucs = [float(roc_auc_score(y01[v], blend[v])) for _, v in folds]
+                self.shape_scores_[BLEND] = float(np.mean(aucs))
+                fits[BLEND] = (0, self.shape_scores_[BLEND], blend, aucs)
             self.shape_ = max(fits, key=self.shape_scores_.get)
             self.best_iteration_, _, margin, self.cv_auc_ = fits[self.shape_]
-            self.booster_ = lgb.train(params[self.shape_], data, self.best_iteration_)
+            chosen = list(params) if self.shape_ == BLEND else [self.shape_]
+            self.boosters_ = [lgb.train(params[n], data, fits[n][0]) for n in chosen]
+            self.best_iteration_ = max(fits[n][0] for n in chosen)
+            self.booster_ = self.boosters_[0]
             labels = y01
         else:
             self.shape_ = next(iter(params))
@@ -269,12 +287,13 @@ class GBMModel(ClassifierMixin, BaseEstimator):
                 params[self.shape_], data, X, y01, split, rounds, max(10, patience // 5)
             )
             self.best_iteration_, self.cv_auc_ = self.booster_.current_iteration(), [auc]
+            self.boosters_ = [self.booster_]
             self.shape_scores_ = {self.shape_: auc}
             labels = y01[np.sort(split[1])]
             folds = list(
                 StratifiedKFold(self.cv, shuffle=True, random_state=seed).split(margin, labels)
             )
-        self.tree_params_ = shapes[self.shape_]
+        self.tree_params_ = shapes.get(self.shape_, shapes)
         self.calibration_scores_ = cross_fitted_log_loss(margin, labels, folds)
         self.calibration_ = self._choose_calibration()
         self.calibrator_ = fit_calibrator(self.calibration_, margin, labels)
@@ -297,9 +316,11 @@ class GBMModel(ClassifierMixin, BaseEstimator):
     def raw_margin(self, X: Any) -> np.ndarray:
         """The booster's raw (uncalibrated) log-odds margin for every row."""
         check_is_fitted(self)
-        return self.booster_.predict(
-            self._matrix(X, reset=False), raw_score=True, num_threads=self.n_jobs or 0
-        )
+        matrix = self._matrix(X, reset=False)
+        margins = [
+            b.predict(matrix, raw_score=True, num_threads=self.n_jobs or 0) for b in self.boosters_
+        ]
+        return margins[0] if len(margins) == 1 else np.mean(margins, axis=0)
 
     def predict(self, X: Any) -> np.ndarray:
         """The class with the larger calibrated probability (bad where PD > 0.5)."""
@@ -314,9 +335,12 @@ class GBMModel(ClassifierMixin, BaseEstimator):
         has missing values in the remaining columns ``reason_1..k``.
         """
         check_is_fitted(self)
-        contrib = self.booster_.predict(
-            self._matrix(X, reset=False), pred_contrib=True, num_threads=self.n_jobs or 0
-        )
+        matrix = self._matrix(X, reset=False)
+        contrib = np.mean(
+            [b.predict(matrix, pred_contrib=True, num_threads=self.n_jobs or 0)
+             for b in self.boosters_],
+            axis=0,
+        )  # fmt: skip
         contrib = contrib[:, : self.n_features_in_]
         names = np.asarray(self._feature_names(), dtype=object)
         order = np.argsort(-contrib, axis=1, kind="stable")[:, :k]
