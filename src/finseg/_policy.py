@@ -31,6 +31,7 @@ from pydantic_core import PydanticUndefined
 from finseg._config_base import _doc, _Section
 from finseg._vocab import Unit
 from finseg._yaml import locate, parse_yaml
+from finseg.allocation._policy import AllocationPolicy
 from finseg.exceptions import PolicyError, UserError
 from finseg.features._stage import FeaturesPolicy
 from finseg.risk._stage import RiskPolicy
@@ -189,6 +190,13 @@ class Policy(_Section):
     )
     overview: OverviewPolicy = Field(
         default_factory=OverviewPolicy, description=_doc("组合概览", "Portfolio overview")
+    )
+    allocation: AllocationPolicy = Field(
+        default_factory=AllocationPolicy,
+        description=_doc(
+            "信贷额度分配：边际收益、集中度限额、政策配额、损失与资本预算",
+            "Credit allocation: margins, concentration limits, quotas, loss and capital budgets",
+        ),
     )
 
     @field_validator("version", mode="before")
