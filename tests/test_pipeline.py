@@ -49,7 +49,13 @@ def test_run_writes_results_and_records_it(ws, sample_xlsx):
     assert len(frame) == result.rows == 400
     assert {"customer_id", "total_assets", "industry_section", "size_class"} <= set(frame.columns)
     assert frame["customer_id"].is_unique
-    assert sorted(p.name for p in result.run_dir.iterdir()) == ["quality.json", RESULTS]
+    assert sorted(p.name for p in result.run_dir.iterdir()) == [
+        "quality.json",
+        RESULTS,
+        "segments.json",
+    ]
+    seg = json.loads((result.run_dir / "segments.json").read_text(encoding="utf-8"))
+    assert sum(r["n"] for r in seg["segments"].values()) == 400
     assert _runs(ws) == {result.run_id: RunStatus.DONE}
     assert set(result.timings) == {"ingest", "overrides", "features", "risk", "segments"}
     assert {"pd", "score", "grade", "reason_1", "lifecycle_stage"} <= set(frame.columns)
@@ -156,7 +162,7 @@ def test_cli_run_json_and_runs_commands(ws, sample_xlsx, capsys):
     assert main(["runs", "show", payload["run_id"], "--workspace", str(ws.root)]) == 0
     shown = json.loads(capsys.readouterr().out)
     assert shown["status"] == "done" and shown["input_sha256"] and shown["policy_hash"]
-    assert set(shown["files"]) == {"quality.json", "results.parquet"}
+    assert set(shown["files"]) == {"quality.json", "results.parquet", "segments.json"}
     assert main(["runs", "show", "nope", "--workspace", str(ws.root)]) == 2
 
 

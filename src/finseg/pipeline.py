@@ -55,6 +55,8 @@ __all__ = ["STAGES", "RunResult", "Stage", "file_sha256", "run_pipeline", "selec
 
 RESULTS = "results.parquet"
 QUALITY = "quality.json"
+#: The segment validation of a run (:func:`finseg.segments.segment_validation`).
+SEGMENTS = "segments.json"
 QUARANTINE = "quarantine.csv"
 
 
@@ -152,9 +154,17 @@ def _ingest(ws: Workspace, data: Path, policy: Policy) -> IngestResult:
     )
 
 
-def _write_results(part: Path, result: IngestResult, frame: pd.DataFrame) -> dict[str, str]:
+def _write_results(
+    part: Path, result: IngestResult, frame: pd.DataFrame, min_segment_size: int = 30
+) -> dict[str, str]:
     write_table(frame, part / RESULTS)
     result.report.write_json(part / QUALITY)
+    if "segment" in frame and len(frame):
+        from finseg.segments import segment_validation
+
+        metrics = segment_validation(frame, min_segment_size)
+        text = json.dumps(metrics, ensure_ascii=False, indent=1, allow_nan=False)
+        (part / SEGMENTS).write_text(text, encoding="utf-8")
     if len(result.quarantine):
         write_table(result.quarantine, part / QUARANTINE)
     return {p.name: file_sha256(p) for p in sorted(part.iterdir())}
@@ -270,7 +280,7 @@ def run_pipeline(
         if progress:
             progress("ingest", "导入" if ws.settings.language.value == "zh" else "Ingest", "done")
         frame = _run_stages(frame, ws, policy, timings, progress, today)
-        files = _write_results(part, result, frame)
+        files = _write_results(part, result, frame, policy.segments.min_segment_size)
         part.rename(final)
         counts = {
             "rows_in": result.report.rows_in,
