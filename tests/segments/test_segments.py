@@ -102,3 +102,14 @@ def test_on_the_demo_portfolio_segments_differ_significantly_in_the_implied_orde
     odr = {k: r["odr"] for k, r in v["segments"].items()}
     assert odr["high_risk"] == max(odr.values()) and odr["high_risk"] > 0.08
     assert odr["high_risk"] > odr["high_leverage"] > odr["micro_small"] > odr["mature_manufacturer"]
+
+
+def test_the_shipped_policy_file_spells_out_the_default_taxonomy():
+    from finseg.workspace import DEFAULTS_DIR
+
+    text = (DEFAULTS_DIR / "policy.yaml").read_text(encoding="utf-8")
+    policy, problems = check_policy_text(text)
+    assert problems == []
+    fields = ("id", "zh", "en", "when", "strategy")
+    shipped = [tuple(getattr(s, f) for f in fields) for s in policy.segments.taxonomy]
+    assert shipped == [tuple(getattr(s, f) for f in fields) for s in DEFAULT_TAXONOMY]
