@@ -192,3 +192,16 @@ def test_report_uses_the_policy_the_run_used(ws, sample_xlsx):
     ws.policy_file.write_text(text, encoding="utf-8")  # changed after the run: must not matter
     html = report_run(ws, run.run_id, "en", ["html"])["html"].read_text(encoding="utf-8")
     assert "Top 3 regions" in html or "top 3 regions" in html.lower()
+
+
+def test_a_report_refuses_a_stored_policy_that_no_longer_validates(ws, sample_xlsx):
+    from finseg.exceptions import StoreError
+    from finseg.runs import report_run
+    from finseg.store import PolicyVersion, get_run, transaction
+
+    result = run_pipeline(ws, sample_xlsx)
+    with transaction(ws.engine()) as s:
+        version = s.get(PolicyVersion, get_run(s, result.run_id).policy_version_id)
+        version.content = version.content + "\nunknown_section: 1\n"
+    with pytest.raises(StoreError, match="no longer validates"):
+        report_run(ws, result.run_id, "en", ["html"])

@@ -57,8 +57,17 @@ def _run_policy(ws: Workspace, run_id: str) -> Policy:
         text = version.content if version else None
     if text is None:
         return ws.policy()
-    policy, _ = check_policy_text(text, f"policy version {run.policy_version_id}")
-    return policy or ws.policy()
+    policy, problems = check_policy_text(text, f"policy version {run.policy_version_id}")
+    if policy is None:  # never report a run under a policy it did not use
+        first = problems[0]
+        raise StoreError(
+            f"run {run_id}: its stored policy version {run.policy_version_id} no longer "
+            f"validates with this finseg version ({first.en}); report it with the finseg "
+            "version that made it",
+            f"运行 {run_id}：其保存的策略版本 {run.policy_version_id} 在当前 finseg 版本下无法"
+            f"通过校验（{first.zh}）；请用生成该运行的 finseg 版本出报告",
+        )
+    return policy
 
 
 def report_run(ws: Workspace, run_id: str, lang: str, formats: list[str]) -> dict[str, Path]:
