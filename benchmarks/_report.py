@@ -10,7 +10,7 @@ from pathlib import Path
 from _machine import Machine
 from _measure import Runs
 
-__all__ = ["MARKER", "Result", "Target", "markdown", "text_table", "write_doc"]
+__all__ = ["MARKER", "Result", "Target", "markdown", "text_table", "write_doc", "write_section"]
 
 #: Everything below this line in the doc belongs to other benchmarks and is kept as is.
 MARKER = "<!-- other benchmarks below -->"
@@ -177,3 +177,21 @@ def write_doc(path: Path, section: str) -> None:
             below = text.split(MARKER, 1)[1]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(f"{section.rstrip()}\n\n{MARKER}{below or chr(10)}", encoding="utf-8")
+
+
+def write_section(path: Path, heading: str, section: str) -> None:
+    """Put ``section`` (starting with ``heading``) below :data:`MARKER` of ``path``, replacing
+    an earlier copy of it; everything else is kept byte for byte (the marker is appended if
+    missing).  The other benchmark scripts each own one such section."""
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    if MARKER not in text:
+        text += ("" if not text or text.endswith("\n") else "\n") + f"\n{MARKER}\n"
+    above, below = text.split(MARKER, 1)
+    start = below.find(heading)
+    if start >= 0:
+        end = below.find("\n## ", start + len(heading))
+        tail = below[end + 1 :] if end >= 0 else ""
+        below = below[:start] + section + ("\n" + tail if tail else "")
+    else:
+        below = below.rstrip("\n") + "\n\n" + section
+    path.write_text(above + MARKER + below, encoding="utf-8")

@@ -27,8 +27,8 @@ from pathlib import Path
 import numpy as np
 
 from _machine import describe
+from _report import write_section
 
-MARKER = "<!-- other benchmarks below -->"
 HEADING = "## Credit allocation / 信贷额度分配"
 CASES = {  # name: (customers, mode, target seconds, target peak MB)
     "lp-100k": (100_000, "lp", 1.0, None),
@@ -200,22 +200,6 @@ def markdown(rows: list[dict], machine_lines: list[str], command: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_section(path: Path, section: str) -> None:
-    """Put ``section`` below :data:`MARKER` of ``path``, replacing an earlier copy of it."""
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    if MARKER not in text:
-        text += ("" if not text or text.endswith("\n") else "\n") + f"\n{MARKER}\n"
-    above, below = text.split(MARKER, 1)
-    start = below.find(HEADING)
-    if start >= 0:
-        end = below.find("\n## ", start + len(HEADING))
-        tail = below[end + 1 :] if end >= 0 else ""
-        below = below[:start] + section + ("\n" + tail if tail else "")
-    else:
-        below = below.rstrip("\n") + "\n\n" + section
-    path.write_text(above + MARKER + below, encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -240,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(section)
     if args.write:
-        write_section(args.write, section)
+        write_section(args.write, HEADING, section)
         print(f"wrote the section to {args.write}")
     return 0
 

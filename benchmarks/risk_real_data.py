@@ -36,9 +36,9 @@ from sklearn.model_selection import StratifiedKFold
 # Run as a script, ``benchmarks/`` is on sys.path and the helpers import as top-level modules.
 from _machine import describe
 from _real_data import DATA, SETS, path_of
+from _report import write_section
 from finseg.risk import GBMModel, ScorecardModel, auc
 
-MARKER = "<!-- other benchmarks below -->"
 HEADING = "## PD models on real data / 真实数据上的违约模型"
 MODELS = ("finseg scorecard", "optbinning default", "finseg GBM", "LightGBM default")
 FLOOR = {"polish1": 0.90}  # finseg scorecard minimum AUC
@@ -183,25 +183,6 @@ def markdown(
     return "\n".join(lines) + "\n"
 
 
-def write_section(path: Path, section: str) -> None:
-    """Put ``section`` below :data:`MARKER` of ``path``, replacing an earlier copy of it.
-
-    Everything else in the file is kept byte for byte; the marker is appended if missing.
-    """
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    if MARKER not in text:
-        text += ("" if not text or text.endswith("\n") else "\n") + f"\n{MARKER}\n"
-    above, below = text.split(MARKER, 1)
-    start = below.find(HEADING)
-    if start >= 0:
-        end = below.find("\n## ", start + len(HEADING))
-        tail = below[end + 1 :] if end >= 0 else ""
-        below = below[:start] + section + ("\n" + tail if tail else "")
-    else:
-        below = below.rstrip("\n") + "\n\n" + section
-    path.write_text(above + MARKER + below, encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -229,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
         seconds[key] = time.perf_counter() - started
         if args.write:  # after every set, so a long run keeps what it finished
             section = markdown(results, absent, machine.lines(), command, seconds)
-            write_section(args.write, section)
+            write_section(args.write, HEADING, section)
     print()
     for target, detail, result in verdicts(results):
         print(f"{result:<7} {target}  ({detail})")

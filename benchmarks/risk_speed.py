@@ -44,9 +44,9 @@ from sklearn.linear_model import LogisticRegression
 
 # Run as a script, ``benchmarks/`` is on sys.path and the helpers import as top-level modules.
 from _machine import describe
+from _report import write_section
 from finseg.risk import GBMModel, ScorecardModel
 
-MARKER = "<!-- other benchmarks below -->"
 HEADING = "## PD model speed / 违约模型速度"
 ACCEPTANCE_ROWS = 1_000_000
 
@@ -239,23 +239,6 @@ def markdown(res: dict, rows: int, machine_lines: list[str], command: str) -> st
     return "\n".join(lines) + "\n"
 
 
-def write_section(path: Path, section: str) -> None:
-    """Put ``section`` below :data:`MARKER` of ``path``, replacing an earlier copy of it
-    (as ``risk_real_data.py`` does); everything else is kept byte for byte."""
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    if MARKER not in text:
-        text += ("" if not text or text.endswith("\n") else "\n") + f"\n{MARKER}\n"
-    above, below = text.split(MARKER, 1)
-    start = below.find(HEADING)
-    if start >= 0:
-        end = below.find("\n## ", start + len(HEADING))
-        tail = below[end + 1 :] if end >= 0 else ""
-        below = below[:start] + section + ("\n" + tail if tail else "")
-    else:
-        below = below.rstrip("\n") + "\n\n" + section
-    path.write_text(above + MARKER + below, encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -282,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{'PASS' if ok else 'MISSED':<7} {target}  ({detail})")
     if args.write:
         command = " ".join(["python benchmarks/risk_speed.py", *argv])
-        write_section(args.write, markdown(res, args.rows, machine.lines(), command))
+        write_section(args.write, HEADING, markdown(res, args.rows, machine.lines(), command))
         print(f"wrote the section to {args.write}")
     return 0
 
