@@ -80,10 +80,15 @@ class CentralTendencyModel:
     def points(self):
         """Score points moved by the shift (only when the wrapped model gives points)."""
         inner = self.model.points  # AttributeError propagates: no points
+        shift = self._points_shift()
+        return lambda X: np.round(inner(X) - shift, 6)
+
+    def _points_shift(self) -> float:
+        """Points the shift removes: ``offset · PDO / ln 2`` with the wrapped model's PDO
+        (also inside a segmented model, as ``…__pdo``; 20 where it has none)."""
         params = self.model.get_params(deep=True) if hasattr(self.model, "get_params") else {}
         pdo = next((v for k, v in params.items() if k == "pdo" or k.endswith("__pdo")), 20.0)
-        factor = pdo / np.log(2)
-        return lambda X: np.round(inner(X) - self.offset * factor, 6)
+        return self.offset * pdo / np.log(2)
 
     def reasons(self, X: Any, k: int = 3) -> pd.DataFrame:
         """The wrapped model's reason codes (a constant shift changes none of them)."""
@@ -97,9 +102,7 @@ class CentralTendencyModel:
         """The wrapped model's SQL with the shift applied to the points or the log-odds."""
         inner = self.model.to_sql(table_alias, target)
         if target == "points":
-            params = self.model.get_params(deep=True) if hasattr(self.model, "get_params") else {}
-            pdo = next((v for k, v in params.items() if k == "pdo" or k.endswith("__pdo")), 20.0)
-            return f"({inner}) - {self.offset * pdo / np.log(2):.17g}"
+            return f"({inner}) - {self._points_shift():.17g}"
         return f"1 / (1 + EXP(-(LN(({inner}) / (1 - ({inner}))) + {self.offset:.17g})))"
 
     def get_params(self, deep: bool = False) -> dict[str, Any]:
