@@ -16,7 +16,7 @@ from finseg.pipeline import QUALITY, RESULTS, read_quality
 from finseg.store import PolicyVersion, RunStatus, get_run, read_session
 from finseg.workspace import Workspace
 
-__all__ = ["report_run", "run_metadata"]
+__all__ = ["report_run", "run_metadata", "run_policy", "run_results"]
 
 
 def run_metadata(ws: Workspace, run_id: str) -> dict[str, Any]:
@@ -49,7 +49,35 @@ def run_metadata(ws: Workspace, run_id: str) -> dict[str, Any]:
         }
 
 
-def _run_policy(ws: Workspace, run_id: str) -> Policy:
+def run_results(
+    ws: Workspace, run_id: str, required: tuple[str, ...] = (), purpose: tuple[str, str] = ("", "")
+) -> pd.DataFrame:
+    """The results table of finished run ``run_id``; a user error (exit 2) when the run is
+    unknown, not finished, or lacks any of the ``required`` columns (a run made before the
+    stage that adds them).  ``purpose`` (en, zh) completes the messages, e.g.
+    ``("to allocate", "无法分配")``.
+    """
+    meta = run_metadata(ws, run_id)
+    path = ws.runs_dir / run_id / RESULTS
+    en, zh = purpose
+    if meta["status"] != RunStatus.DONE.value or not path.is_file():
+        raise UserError(
+            f"run {run_id} is {meta['status']} and has no results{' ' + en if en else ''}",
+            f"运行 {run_id} 的状态为 {meta['status']}，没有结果{'，' + zh if zh else ''}",
+        )
+    results = pd.read_parquet(path)
+    missing = [c for c in required if c not in results.columns]
+    if missing:
+        raise UserError(
+            f"run {run_id} has no column(s) {', '.join(missing)} (it ran before the stage that "
+            f"adds them); re-run it with this finseg version{' ' + en if en else ''}",
+            f"运行 {run_id} 缺少列 {'、'.join(missing)}（该运行早于生成这些列的阶段）；"
+            f"请用当前版本重新运行{'，' + zh if zh else ''}",
+        )
+    return results
+
+
+def run_policy(ws: Workspace, run_id: str) -> Policy:
     """The policy the run used (its stored version), not today's policy file."""
     with read_session(ws.engine()) as s:
         run = get_run(s, run_id)
@@ -90,7 +118,7 @@ def report_run(ws: Workspace, run_id: str, lang: str, formats: list[str]) -> dic
     with read_session(ws.engine()) as s:  # the expert model is not registered: no card
         records = [s.get(ModelRecord, m) for m in meta["model_ids"] if m != "expert"]
         models = {r.id: dict(r.card or {}) for r in records if r is not None}
-    policy = _run_policy(ws, run_id)
+    policy = run_policy(ws, run_id)
     ctx = ReportContext(
         run=meta,
         results=pd.read_parquet(run_dir / RESULTS),

@@ -36,10 +36,10 @@ def _check(name: str, value: int, low: int) -> None:
 
 
 def _segment_names(ws: Any, run_id: str) -> dict[str, tuple[str, str]]:
-    from finseg.runs import _run_policy  # the taxonomy the run used, not today's file
+    from finseg.runs import run_policy  # the taxonomy the run used, not today's file
 
     try:
-        taxonomy = _run_policy(ws, run_id).segments.taxonomy
+        taxonomy = run_policy(ws, run_id).segments.taxonomy
     except Exception:  # names are cosmetic; the ids remain
         return {}
     return {s.id: (s.zh, s.en) for s in taxonomy}

@@ -32,25 +32,9 @@ def _strict(value: Any) -> Any:
 
 def _results(ws: Any, run_id: str) -> pd.DataFrame:
     """The results table of a finished run that has the segments stage (else a user error)."""
-    from finseg.exceptions import UserError
-    from finseg.pipeline import RESULTS
-    from finseg.runs import run_metadata
-    from finseg.store import RunStatus
+    from finseg.runs import run_results
 
-    meta = run_metadata(ws, run_id)  # an unknown run is a user error
-    path = ws.runs_dir / run_id / RESULTS
-    if meta["status"] != RunStatus.DONE.value or not path.is_file():
-        raise UserError(
-            f"run {run_id} is {meta['status']} and has no results to validate",
-            f"运行 {run_id} 的状态为 {meta['status']}，没有可验证的结果",
-        )
-    results = pd.read_parquet(path)
-    if "segment" not in results.columns:
-        raise UserError(
-            f"run {run_id} has no segments (it ran before the segments stage existed)",
-            f"运行 {run_id} 没有客户分群结果（该运行早于分群阶段）",
-        )
-    return results
+    return run_results(ws, run_id, ("segment",), ("to validate", "无法验证"))
 
 
 def _membership(results: pd.DataFrame) -> pd.Series:
@@ -63,11 +47,11 @@ def segments_payload(ws: Any, run_id: str, compare: str | None = None) -> dict[s
     :func:`~finseg.segments.segment_validation` figures (with the policy's minimum segment
     size) and, with ``compare``, ``stability`` — :func:`~finseg.segments.membership_stability`
     from the ``compare`` run to this one.  Strict JSON (no NaN)."""
-    from finseg.runs import _run_policy
+    from finseg.runs import run_policy
     from finseg.segments import membership_stability, segment_validation
 
     results = _results(ws, run_id)
-    policy = _run_policy(ws, run_id).segments
+    policy = run_policy(ws, run_id).segments
     payload: dict[str, Any] = {"run_id": run_id}
     payload |= segment_validation(results, policy.min_segment_size)
     payload["names"] = {s.id: {"zh": s.zh, "en": s.en} for s in policy.taxonomy}
