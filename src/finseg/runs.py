@@ -128,5 +128,6 @@ def report_run(ws: Workspace, run_id: str, lang: str, formats: list[str]) -> dic
         models=models,
         segment_names={s.id: (s.zh, s.en) for s in policy.segments.taxonomy},
         min_segment_size=policy.segments.min_segment_size,
+        run_dir=run_dir,
     )
     return render_report(ctx, run_dir, formats)

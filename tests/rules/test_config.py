@@ -85,16 +85,16 @@ def test_rule_names_are_identifiers():
 
 
 def test_context_columns_are_the_validator_hook():
-    context = {COLUMNS_CONTEXT_KEY: {**known_columns(), "segment": ColumnKind.TEXT}}
-    RuleConfig.model_validate({"name": "r", "when": "segment = 'tech'"}, context=context)
-    with pytest.raises(ValidationError, match="unknown column 'segment'"):
-        RuleConfig.model_validate({"name": "r", "when": "segment = 'tech'"})
+    context = {COLUMNS_CONTEXT_KEY: {**known_columns(), "watch_flag": ColumnKind.TEXT}}
+    RuleConfig.model_validate({"name": "r", "when": "watch_flag = 'tech'"}, context=context)
+    with pytest.raises(ValidationError, match="unknown column 'watch_flag'"):
+        RuleConfig.model_validate({"name": "r", "when": "watch_flag = 'tech'"})
 
 
 def test_check_rule_uses_known_columns_without_context():
     assert check_rule("r", "grade IN ('CCC', 'CC')").columns == ("grade",)
-    with pytest.raises(RuleError, match="unknown column 'segment'"):
-        check_rule("r", "segment = 'tech'")
+    with pytest.raises(RuleError, match="unknown column 'watch_flag'"):
+        check_rule("r", "watch_flag = 'tech'")
 
 
 def test_decision_table_config():

@@ -4,6 +4,7 @@ the model cards of the models that graded it."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -45,6 +46,10 @@ class ReportContext:
         (``segments.taxonomy``); a segment not listed is shown by its id.
     min_segment_size : int
         The policy's ``segments.min_segment_size``: smaller segments are flagged.
+    run_dir : pathlib.Path, optional
+        The run's directory, for sections that read a file a stage or command stored there
+        (``allocation.json``, ``monitoring.json``); ``None`` when the report is built from
+        data alone.
 
     Examples
     --------
@@ -63,6 +68,7 @@ class ReportContext:
     models: dict[str, dict[str, Any]] = field(default_factory=dict)
     segment_names: dict[str, tuple[str, str]] = field(default_factory=dict)
     min_segment_size: int = 30
+    run_dir: Path | None = None
 
     def __post_init__(self) -> None:
         if self.lang not in LANGS:

@@ -16,7 +16,13 @@ See ``docs/rules.md`` for the grammar, NULL semantics and decision tables.
 from __future__ import annotations
 
 from finseg.rules._check import FUNCTIONS
-from finseg.rules._columns import RISK_COLUMNS, ColumnKind, known_columns
+from finseg.rules._columns import (
+    RISK_COLUMNS,
+    SEGMENT_COLUMNS,
+    STRATEGY_COLUMNS,
+    ColumnKind,
+    known_columns,
+)
 from finseg.rules._compile import Rule, compile_rule
 from finseg.rules._config import (
     COLUMNS_CONTEXT_KEY,
@@ -33,6 +39,8 @@ __all__ = [
     "COLUMNS_CONTEXT_KEY",
     "FUNCTIONS",
     "RISK_COLUMNS",
+    "SEGMENT_COLUMNS",
+    "STRATEGY_COLUMNS",
     "ColumnKind",
     "DecisionRowConfig",
     "DecisionTable",

@@ -19,7 +19,7 @@ from finseg.schema import FIELDS, Kind
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["RISK_COLUMNS", "ColumnKind", "known_columns"]
+__all__ = ["RISK_COLUMNS", "SEGMENT_COLUMNS", "STRATEGY_COLUMNS", "ColumnKind", "known_columns"]
 
 
 class ColumnKind(StrEnum):
@@ -53,6 +53,36 @@ RISK_COLUMNS: dict[str, ColumnKind] = {
     "risk_model": ColumnKind.TEXT,
 }
 
+#: Columns the segments stage adds (``docs/segments.md``): strategy rules may read them.
+SEGMENT_COLUMNS: dict[str, ColumnKind] = {
+    "segment": ColumnKind.TEXT,
+    "segment_rule": ColumnKind.TEXT,
+    "strategy_key": ColumnKind.TEXT,
+    "segment_key": ColumnKind.TEXT,
+}
+
+#: Columns the strategy stage adds (``docs/strategy.md``): monitoring rules may read them.
+STRATEGY_COLUMNS: dict[str, ColumnKind] = {
+    "scenario": ColumnKind.TEXT,
+    "scenario_pd": ColumnKind.NUMERIC,
+    "scenario_grade": ColumnKind.TEXT,
+    "eligible_products": ColumnKind.TEXT,
+    "product": ColumnKind.TEXT,
+    "limit": ColumnKind.NUMERIC,
+    "limit_binding": ColumnKind.TEXT,
+    "collateral_required": ColumnKind.TEXT,
+    "review_level": ColumnKind.TEXT,
+    "lgd": ColumnKind.NUMERIC,
+    "maturity_years": ColumnKind.NUMERIC,
+    "price": ColumnKind.NUMERIC,
+    "expected_loss": ColumnKind.NUMERIC,
+    "rwa": ColumnKind.NUMERIC,
+    "programmes": ColumnKind.TEXT,
+    "covenants": ColumnKind.TEXT,
+    "decision": ColumnKind.TEXT,
+    "decision_reasons": ColumnKind.TEXT,
+}
+
 
 def kind_of_dtype(dtype: object) -> ColumnKind:
     """The kind of a pandas column from its dtype (how feature columns are classified)."""
@@ -78,7 +108,9 @@ def _feature_kinds() -> dict[str, ColumnKind]:
 
 @cache
 def known_columns() -> Mapping[str, ColumnKind]:
-    """Every column a policy rule may name: canonical fields, feature- and risk-stage columns.
+    """Every column a policy rule may name: canonical fields and the columns the features,
+    risk, segments and strategy stages add (a rule that reads a later stage's column than
+    its own stage has is an error at run time, named with the rule).
 
     Read-only and computed once per process (the feature columns come from running the
     features stage on a three-customer sample).
@@ -86,4 +118,6 @@ def known_columns() -> Mapping[str, ColumnKind]:
     cols = {f.name: _FROM_SCHEMA[f.kind] for f in FIELDS}
     cols.update(_feature_kinds())
     cols.update(RISK_COLUMNS)
+    cols.update(SEGMENT_COLUMNS)
+    cols.update(STRATEGY_COLUMNS)
     return MappingProxyType(cols)
