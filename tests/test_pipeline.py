@@ -57,7 +57,14 @@ def test_run_writes_results_and_records_it(ws, sample_xlsx):
     seg = json.loads((result.run_dir / "segments.json").read_text(encoding="utf-8"))
     assert sum(r["n"] for r in seg["segments"].values()) == 400
     assert _runs(ws) == {result.run_id: RunStatus.DONE}
-    assert set(result.timings) == {"ingest", "overrides", "features", "risk", "segments"}
+    assert set(result.timings) == {
+        "ingest",
+        "overrides",
+        "features",
+        "risk",
+        "segments",
+        "strategy",
+    }
     assert {"pd", "score", "grade", "reason_1", "lifecycle_stage"} <= set(frame.columns)
     assert {"segment", "segment_rule", "strategy_key", "segment_key"} <= set(frame.columns)
     assert frame["segment"].notna().all()

@@ -37,6 +37,7 @@ from finseg.features._stage import FeaturesPolicy
 from finseg.risk._stage import RiskPolicy
 from finseg.schema import FIELD_BY_NAME, Kind
 from finseg.segments._policy import SegmentsPolicy
+from finseg.strategy._policy import StrategyPolicy
 
 __all__ = [
     "Bilingual",
@@ -186,6 +187,14 @@ class Policy(_Section):
         default_factory=SegmentsPolicy,
         description=_doc(
             "客户细分：按优先级排列的分群规则（SQL）", "Customer segments: ordered SQL rules"
+        ),
+    )
+    strategy: StrategyPolicy = Field(
+        default_factory=StrategyPolicy,
+        description=_doc(
+            "差异化策略：产品目录、额度、担保、审批层级、定价、情景（见 docs/strategy.md）",
+            "Differentiated strategy: products, limits, collateral, review, pricing, scenarios "
+            "(docs/strategy.md)",
         ),
     )
     overview: OverviewPolicy = Field(

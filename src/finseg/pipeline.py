@@ -35,6 +35,7 @@ from finseg.features import compute_features
 from finseg.ingest import IngestResult, Unit, ingest, write_table
 from finseg.risk import risk_stage
 from finseg.segments import apply_overrides, override_choices, segments_stage
+from finseg.strategy import strategy_stage
 from finseg.store import (
     ModelStatus,
     active_overrides,
@@ -79,6 +80,7 @@ STAGES: list[Stage] = [
     Stage("features", "客户维度", "Customer dimensions", compute_features, "features"),
     Stage("risk", "风险评级", "Risk grading", risk_stage, "risk"),
     Stage("segments", "客户细分", "Customer segments", segments_stage, "segments"),
+    Stage("strategy", "差异化策略", "Strategy", strategy_stage, "strategy"),
 ]
 
 #: Expert adjustments applied right after a stage: grades after ``risk`` (so segment rules and
@@ -208,8 +210,16 @@ def _run_stages(
     timings: dict,
     progress: Progress | None,
     on: date | None = None,
+    scenario: str | None = None,
 ) -> pd.DataFrame:
-    bound = {"risk": _champion(ws)}
+    bound = {
+        "risk": _champion(ws),
+        "strategy": {
+            "capital": policy.allocation,
+            "scale": policy.risk.master_scale,
+            "scenario": scenario,
+        },
+    }
     started = time.perf_counter()
     adjust = _adjuster(ws, policy, on or datetime.now(UTC).date())
     adjusting = time.perf_counter() - started
@@ -236,8 +246,12 @@ def run_pipeline(
     as_of: date | None = None,
     actor: str = "system",
     progress: Progress | None = None,
+    scenario: str | None = None,
 ) -> RunResult:
     """Run every stage over ``data`` in workspace ``ws``; return the finished run.
+
+    ``scenario`` picks a macro scenario of ``policy.yaml → strategy.scenarios`` (default:
+    its ``default_scenario``); an unknown one is a user error before anything is recorded.
 
     Raises the user's error (exit 2) or :class:`RunError` (exit 1); in both cases the run is
     recorded as failed and no run directory is left.
@@ -249,6 +263,8 @@ def run_pipeline(
     # Read the policy once: the text recorded with the run is exactly the one it runs with.
     policy_text = ws.policy_file.read_text(encoding="utf-8")
     policy = parse_policy(policy_text, str(ws.policy_file))
+    scenario = scenario or policy.strategy.default_scenario
+    policy.strategy.scenario(scenario)  # an unknown scenario fails before the run is recorded
     with transaction(engine) as s:
         _clean_stale(ws, mark_stale_running_runs_failed(s, actor=actor))
         policy_id = record_policy_version(s, policy_text, name=policy.name.en, actor=actor)
@@ -258,6 +274,7 @@ def run_pipeline(
             "as_of": as_of.isoformat() if as_of else None,
             "finseg": __version__,
             "overrides_on": today.isoformat(),
+            "scenario": scenario,
         }
         run_id = start_run(
             s,
@@ -279,7 +296,7 @@ def run_pipeline(
         timings["ingest"] = time.perf_counter() - t0
         if progress:
             progress("ingest", "导入" if ws.settings.language.value == "zh" else "Ingest", "done")
-        frame = _run_stages(frame, ws, policy, timings, progress, today)
+        frame = _run_stages(frame, ws, policy, timings, progress, today, scenario)
         files = _write_results(part, result, frame, policy.segments.min_segment_size)
         part.rename(final)
         counts = {

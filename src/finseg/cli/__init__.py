@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from finseg.cli import (  # noqa: F401  (register commands)
     _allocate,
+    _export,
     _features,
     _ingest,
     _models,

@@ -63,6 +63,14 @@ def run_command(
             help="Statement date to use when a file holds several (default: latest) / 报表日期",
         ),
     ] = None,
+    scenario: Annotated[
+        str | None,
+        typer.Option(
+            "--scenario",
+            help="Macro scenario of policy.yaml strategy.scenarios (default: its "
+            "default_scenario) / 宏观情景",
+        ),
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON object / 输出 JSON")
     ] = False,
@@ -74,7 +82,7 @@ def run_command(
     ws = open_workspace(workspace)
     day = parse_date(as_of, "--as-of")
     with StageProgress(ws.settings.progress and not as_json) as progress:
-        result = run_pipeline(ws, data, as_of=day, progress=progress)
+        result = run_pipeline(ws, data, as_of=day, progress=progress, scenario=scenario)
     ws.close()
     if as_json:
         typer.echo(json.dumps(result.as_json(), ensure_ascii=False))
