@@ -35,7 +35,6 @@ from finseg.features import compute_features
 from finseg.ingest import IngestResult, Unit, ingest, write_table
 from finseg.risk import risk_stage
 from finseg.segments import apply_overrides, override_choices, segments_stage
-from finseg.strategy import strategy_stage
 from finseg.store import (
     ModelStatus,
     active_overrides,
@@ -50,6 +49,7 @@ from finseg.store import (
     transaction,
     upsert_customers,
 )
+from finseg.strategy import strategy_stage
 from finseg.workspace import Workspace
 
 __all__ = ["STAGES", "RunResult", "Stage", "file_sha256", "run_pipeline", "select_snapshot"]
