@@ -1,4 +1,5 @@
-"""Credit allocation: LP with 100,000 and 1,000,000 customers, MILP with 100,000.
+"""Credit allocation: LP with 100,000 and 1,000,000 customers, MILP with 100,000, and the
+gap to the rules of thumb on the demo portfolio.
 
     python benchmarks/allocation_bench.py                        # all cases, print
     python benchmarks/allocation_bench.py --cases lp-100k        # a selection
@@ -11,6 +12,14 @@ the problem (margins, IRB capital, rows) and solving it (``solve_lp``; MILP: LP 
 and bound); the baselines are timed apart.  Targets: LP 100k solve <= 1 s; LP 1M solve <= 10 s
 and peak memory <= 4 GB; MILP 100k <= 0.1 % gap in <= 8 s.  ``lp-100k`` also solves the whole
 LP in one plain HiGHS dual simplex run to check that the objectives agree.
+
+``demo-2k`` and ``demo-2k-budget`` allocate the demo portfolio (``finseg demo``: 2,000
+customers, seed 7) run through ``finseg run``: its approved and referred customers with the
+strategy stage's limits and prices (or, where the pipeline has no strategy stage,
+``synthetic_book(2000, seed=7)``), with a budget of 30 % of their limits — ``demo-2k`` under
+EL and RWA budgets, industry and group caps and programme quotas like the synthetic cases,
+``demo-2k-budget`` under the budget alone (where greedy by margin is optimal: the gap to
+greedy comes from the other limits).
 """
 
 from __future__ import annotations
@@ -34,7 +43,10 @@ CASES = {  # name: (customers, mode, target seconds, target peak MB)
     "lp-100k": (100_000, "lp", 1.0, None),
     "lp-1m": (1_000_000, "lp", 10.0, 4000.0),
     "milp-100k": (100_000, "milp", 8.0, None),
+    "demo-2k": (2_000, "lp", 1.0, None),
+    "demo-2k-budget": (2_000, "lp", 1.0, None),
 }
+DEMO_QUOTAS = {"inclusive": 0.35, "green": 0.12, "tech": 0.08}
 
 
 def instance(n: int, seed: int = 1):
@@ -63,6 +75,56 @@ def instance(n: int, seed: int = 1):
     return book, policy, budget
 
 
+def demo_book(n: int = 2_000, seed: int = 7):
+    """The candidates of the demo portfolio after ``finseg run``, and where they came from."""
+    import tempfile
+
+    import pandas as pd
+
+    from finseg.allocation import STRATEGY_COLUMNS, results_book, synthetic_book
+    from finseg.pipeline import run_pipeline
+    from finseg.sample import generate_portfolio, write_sample
+    from finseg.workspace import init_workspace
+
+    with tempfile.TemporaryDirectory() as tmp:
+        ws = init_workspace(Path(tmp) / "ws")
+        data = Path(tmp) / "demo.parquet"
+        write_sample(generate_portfolio(n, seed=seed), data)
+        results = pd.read_parquet(run_pipeline(ws, data).results)
+        ws.close()
+    if all(c in results for c in STRATEGY_COLUMNS):
+        return results_book(results, "demo run"), "strategy stage"
+    return synthetic_book(n, seed=seed), "synthetic_book (no strategy stage)"
+
+
+def demo_instance(case: str):
+    """The demo book, its policy and budget (30 % of the candidates' limits)."""
+    from finseg.allocation import AllocationPolicy, unit_terms
+    from finseg.allocation._model import quota_members
+
+    book, source = demo_book()
+    budget = 0.3 * float(book["limit"].sum())
+    base = AllocationPolicy()
+    if case == "demo-2k-budget":
+        return book, base, budget, source
+    live = unit_terms(book, base)["margin"].to_numpy() > 0
+    u = book["limit"].to_numpy() * live
+    groups = book.assign(u=u).query("group_id != ''").groupby("group_id")["u"].sum()
+    group_cap = float(np.sort(groups.to_numpy())[-min(len(groups), 11)]) if len(groups) else None
+    sections = book.assign(u=u).groupby("industry_section")["u"].sum()
+    quotas = {}
+    for key, share in DEMO_QUOTAS.items():  # at most half of what the members could take
+        member = quota_members(book, key)
+        if member.any():
+            quotas[key] = round(min(share, 0.5 * float(u[member].sum()) / budget), 3)
+    policy = base.model_copy(update={
+        "net_capital": group_cap / base.group_cap if group_cap else None,
+        "industry_max_share": {s: float(min(1.0, 0.8 * v / budget)) for s, v in sections.items()},
+        "quotas": quotas, "el_budget": 0.006 * budget, "rwa_budget": 0.65 * budget,
+    })  # fmt: skip
+    return book, policy, budget, source
+
+
 def child(case: str) -> dict:
     """Run one case in this process; return its measurements."""
     from dataclasses import replace
@@ -72,7 +134,12 @@ def child(case: str) -> dict:
     from finseg.allocation._milp import solve_milp
 
     n, mode, _, _ = CASES[case]
-    book, policy, budget = instance(n)
+    source = "synthetic_book"
+    if case.startswith("demo"):
+        book, policy, budget, source = demo_instance(case)
+        n = len(book)
+    else:
+        book, policy, budget = instance(n)
     t = time.perf_counter()
     p = build_problem(book, policy, budget)
     if mode == "milp":
@@ -84,7 +151,8 @@ def child(case: str) -> dict:
     if mode == "milp":
         sol, gap = solve_milp(p, lp, policy.min_ticket, False, policy.mip_gap, 600.0)
     solve = time.perf_counter() - t
-    row = {"case": case, "customers": n, "rows": p.S.shape[0], "status": sol.status,
+    row = {"case": case, "customers": n, "book": source, "budget": budget,
+           "quotas": dict(policy.quotas), "rows": p.S.shape[0], "status": sol.status,
            "objective": sol.objective, "build_s": build, "solve_s": solve, "gap": gap,
            "method": sol.method, "free_columns": lp.free_columns, "rounds": lp.rounds,
            "violation": p.violation(sol.x) / max(1.0, budget),
@@ -96,6 +164,8 @@ def child(case: str) -> dict:
     for name, b in base.items():
         row[f"{name}_gap"] = (sol.objective - b.objective) / abs(sol.objective)
         row[f"{name}_ok"] = b.meets_quotas
+        row[f"{name}_objective"] = b.objective
+    row["lagrangian_lambda"] = base["lagrangian"].lam
     if case == "lp-100k":
         row["plain_objective"], row["plain_s"] = plain(p)
     return row
@@ -167,6 +237,7 @@ def markdown(rows: list[dict], machine_lines: list[str], command: str) -> str:
              *machine_lines, "", head, "|" + "---|" * 13]  # fmt: skip
     for r in rows:
         n, mode, seconds, mb = CASES[r["case"]]
+        n = r.get("customers", n)
         target = f"solve ≤ {seconds:g} s" + (f", ≤ {mb / 1000:g} GB" if mb else "")
         target += ", gap ≤ 0.1 %" if mode == "milp" else ""
         if r.get("status") != "optimal":
@@ -197,7 +268,29 @@ def markdown(rows: list[dict], machine_lines: list[str], command: str) -> str:
         if bad:
             note += f"; quotas not met by {', '.join(bad)}"
         lines.append(note)
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + demo_markdown(rows)) + "\n"
+
+
+def demo_markdown(rows: list[dict]) -> list[str]:
+    """The demo cases' objectives: optimiser versus the three rules of thumb."""
+    demo = [r for r in rows if r["case"].startswith("demo") and r.get("status") == "optimal"]
+    if not demo:
+        return []
+    lines = ["", "Demo portfolio: risk-adjusted return, yuan a year (gap to the optimum)", "",
+             "| case | book | candidates | budget | optimiser | greedy | Lagrangian greedy | "
+             "first-come-first-served |", "|" + "---|" * 8]  # fmt: skip
+    for r in demo:
+        cells = [f"{r[f'{k}_objective']:,.0f} ({_pct(r[f'{k}_gap'])})"
+                 for k in ("greedy", "lagrangian", "fcfs")]  # fmt: skip
+        cells[1] = cells[1].replace(" (", f" (λ = {r['lagrangian_lambda']:g}; ", 1)
+        lines.append(f"| {r['case']} | {r['book']} | {r['customers']:,} | {r['budget']:,.0f} | "
+                     f"{r['objective']:,.0f} | {' | '.join(cells)} |")  # fmt: skip
+    quotas = next((r["quotas"] for r in demo if r["quotas"]), {})
+    if quotas:
+        shown = ", ".join(f"{k} {v:.1%}" for k, v in quotas.items())
+        lines += ["", f"`demo-2k` quotas (half of what the members could take, at most the "
+                  f"synthetic cases' shares): {shown}."]  # fmt: skip
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:

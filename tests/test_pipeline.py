@@ -64,13 +64,17 @@ def test_run_writes_results_and_records_it(ws, sample_xlsx):
         "risk",
         "segments",
         "strategy",
+        "allocation",
     }
     assert {"pd", "score", "grade", "reason_1", "lifecycle_stage"} <= set(frame.columns)
     assert {"segment", "segment_rule", "strategy_key", "segment_key"} <= set(frame.columns)
     assert frame["segment"].notna().all()
+    assert {"product", "limit", "price", "decision", "decision_reasons"} <= set(frame.columns)
+    assert "allocated_amount" not in frame  # no allocation.budget in the default policy
     with read_session(ws.engine()) as s:
         (run,) = list_runs(s)
         assert run.model_ids == ["expert"]
+        assert run.params["scenario"] == "baseline"
     assert not list(ws.runs_dir.glob("*.partial"))
 
 
@@ -78,6 +82,29 @@ def test_same_input_and_policy_give_byte_identical_results(ws, sample_xlsx):
     first, second = run_pipeline(ws, sample_xlsx), run_pipeline(ws, sample_xlsx)
     assert first.run_id != second.run_id
     assert first.results.read_bytes() == second.results.read_bytes()
+
+
+def test_a_budget_in_the_policy_runs_the_allocation_stage(ws, sample_xlsx):
+    text = ws.policy_file.read_text(encoding="utf-8")
+    ws.policy_file.write_text(text.replace("  budget: null", "  budget: 500000000", 1), "utf-8")
+    first, second = run_pipeline(ws, sample_xlsx), run_pipeline(ws, sample_xlsx)
+    assert first.timings["allocation"] > 0
+    frame = pd.read_parquet(first.results)
+    summary = json.loads((first.run_dir / "allocation.json").read_text(encoding="utf-8"))
+    assert summary["status"] == "optimal" and summary["budget"] == 500_000_000
+    assert frame["allocated_amount"].sum() == pytest.approx(summary["allocated_total"])
+    assert frame["allocated_amount"].sum() <= 500_000_000 * (1 + 1e-9)
+    assert (frame["allocated_amount"] <= frame["limit"] + 1e-6).all()
+    assert (frame.loc[frame["decision"] == "decline", "allocated_amount"] == 0).all()
+    assert summary["objective"] >= summary["lagrangian_objective"] - 1e-6
+    # the summary (with its solve time) stays out of the Parquet metadata
+    assert first.results.read_bytes() == second.results.read_bytes()
+
+
+def test_an_unknown_scenario_fails_before_anything_is_recorded(ws, sample_xlsx):
+    with pytest.raises(UserError, match="unknown scenario 'boom'"):
+        run_pipeline(ws, sample_xlsx, scenario="boom")
+    assert _runs(ws) == {}
 
 
 def test_failing_stage_leaves_no_run_directory_and_a_failed_row(ws, sample_xlsx, monkeypatch):

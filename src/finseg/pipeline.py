@@ -30,6 +30,7 @@ import pandas as pd
 
 from finseg import __version__
 from finseg._policy import Policy, parse_policy
+from finseg.allocation import allocation_stage, write_allocation_summary
 from finseg.exceptions import FinsegError, RunError, UserError
 from finseg.features import compute_features
 from finseg.ingest import IngestResult, Unit, ingest, write_table
@@ -81,6 +82,8 @@ STAGES: list[Stage] = [
     Stage("risk", "风险评级", "Risk grading", risk_stage, "risk"),
     Stage("segments", "客户细分", "Customer segments", segments_stage, "segments"),
     Stage("strategy", "差异化策略", "Strategy", strategy_stage, "strategy"),
+    # a no-op unless policy.yaml sets allocation.budget
+    Stage("allocation", "额度分配", "Credit allocation", allocation_stage, "allocation"),
 ]
 
 #: Expert adjustments applied right after a stage: grades after ``risk`` (so segment rules and
@@ -159,6 +162,9 @@ def _ingest(ws: Workspace, data: Path, policy: Policy) -> IngestResult:
 def _write_results(
     part: Path, result: IngestResult, frame: pd.DataFrame, min_segment_size: int = 30
 ) -> dict[str, str]:
+    # first: it takes the allocation summary (with its solve time) out of frame.attrs, which
+    # pyarrow would otherwise store in the Parquet metadata and make the results differ
+    write_allocation_summary(frame, part)
     write_table(frame, part / RESULTS)
     result.report.write_json(part / QUALITY)
     if "segment" in frame and len(frame):

@@ -10,6 +10,8 @@ import pytest
 from finseg.allocation import synthetic_book
 from finseg.cli import main
 
+from ._runs import set_allocation
+
 POLICY = """
 allocation:
   net_capital: 2.0e+9
@@ -29,8 +31,7 @@ def book_csv(tmp_path_factory):
 def _workspace(tmp_path, quotas="{inclusive: 0.2}"):
     ws = tmp_path / "ws"
     assert main(["init", str(ws), "--lang", "en"]) == 0
-    with open(ws / "policy.yaml", "a", encoding="utf-8") as f:
-        f.write(POLICY.format(quotas=quotas))
+    set_allocation(ws, POLICY.format(quotas=quotas))
     return ws
 
 
@@ -81,7 +82,22 @@ def test_bad_cell_exit_2_names_row_and_column(tmp_path, book_csv, capsys):
     assert "'1.7'" in text
 
 
-def test_missing_options_exit_2(tmp_path, capsys):
+def test_missing_options_exit_2(tmp_path, book_csv, capsys):
     ws = _workspace(tmp_path)
     assert main(["allocate", "-w", str(ws)]) == 2
-    assert "--budget" in capsys.readouterr().err
+    assert "--input FILE and --run RUN_ID" in capsys.readouterr().err
+    assert main(["allocate", "--input", str(book_csv), "-w", str(ws)]) == 2
+    assert "--budget" in capsys.readouterr().err  # the policy sets no allocation.budget
+
+
+def test_policy_budget_and_mode_apply_to_input(tmp_path, book_csv):
+    ws = _workspace(tmp_path)
+    set_allocation(ws, "allocation:\n  budget: 2.0e+8\n  mode: milp\n  min_ticket: 1.0e+6\n")
+    summary = tmp_path / "s.json"
+    args = ["allocate", "--input", str(book_csv), "-w", str(ws), "--json", str(summary)]
+    assert main(args) == 0
+    s = json.loads(summary.read_text(encoding="utf-8"))
+    assert (s["budget"], s["mode"]) == (2.0e8, "milp")
+    assert main([*args, "--budget", "1e8", "--mode", "lp", "--no-baselines"]) == 0
+    s = json.loads(summary.read_text(encoding="utf-8"))
+    assert (s["budget"], s["mode"]) == (1.0e8, "lp")

@@ -6,6 +6,10 @@ The margin of each yuan lent to customer i is
 Basel IRB capital requirement (:func:`finseg.risk._irb.irb_capital`).  See
 ``docs/allocation.md`` for the model, the options and the outputs.
 
+:func:`allocation_stage` is the pipeline stage (the candidates of the strategy stage, when
+``allocation.budget`` is set) and :func:`write_allocation_summary` stores its summary as a
+run's ``allocation.json``; :func:`allocate_results` serves ``finseg allocate --run``.
+
 Names are loaded on first use, so the policy (which imports :class:`AllocationPolicy`) does
 not pull in the solver.
 
@@ -40,7 +44,19 @@ _WHERE = {
     "build_problem": "_model",
     "row_label": "_model",
     "unit_terms": "_model",
+    "AllocationMode": "_policy",
     "AllocationPolicy": "_policy",
+    "ADDED_COLUMNS": "_stage",
+    "ALLOCATION_JSON": "_files",
+    "SUMMARY_ATTR": "_files",
+    "CANDIDATE_DECISIONS": "_stage",
+    "STRATEGY_COLUMNS": "_stage",
+    "allocate_results": "_stage",
+    "allocation_stage": "_stage",
+    "candidates": "_stage",
+    "read_allocation_summary": "_files",
+    "results_book": "_stage",
+    "write_allocation_summary": "_files",
     "synthetic_book": "_synthetic",
 }
 

@@ -130,9 +130,13 @@ def _problems_of(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[int, str
     return pd.DataFrame(out), problems
 
 
-def check_book(frame: pd.DataFrame, source: str = "input", offset: int = 1) -> pd.DataFrame:
+def check_book(
+    frame: pd.DataFrame, source: str = "input", offset: int = 1, by_customer: bool = False
+) -> pd.DataFrame:
     """The checked book with typed columns, or :class:`~finseg.exceptions.IngestError` listing
-    every bad cell (``offset`` turns a 0-based index into the row number users see)."""
+    every bad cell (``offset`` turns a 0-based index into the row number users see; with
+    ``by_customer`` a cell is located by its ``customer_id`` instead, for tables such as a
+    run's results whose row numbers mean nothing to the user)."""
     missing = [c for c in COLUMNS if c not in frame.columns and c not in _OPTIONAL]
     if missing:
         raise IngestError(
@@ -143,14 +147,17 @@ def check_book(frame: pd.DataFrame, source: str = "input", offset: int = 1) -> p
     book, problems = _problems_of(frame)
     if problems:
         problems.sort()
-        lines_en = [
-            f"{source}: row {i + offset}, column {col}: got {val!r}, expected {COLUMNS[col][4]}"
-            for i, col, val in problems[:_SHOWN]
-        ]
-        lines_zh = [
-            f"{source}：第 {i + offset} 行，{col} 列：值为 {val!r}，应为{COLUMNS[col][5]}"
-            for i, col, val in problems[:_SHOWN]
-        ]
+        ids = _text(frame["customer_id"]) if by_customer and "customer_id" in frame else None
+        lines_en, lines_zh = [], []
+        for i, col, val in problems[:_SHOWN]:
+            en, zh = (
+                (f"customer {ids.iloc[i]}", f"客户 {ids.iloc[i]}")
+                if ids is not None
+                else (f"row {i + offset}", f"第 {i + offset} 行")
+            )
+            expected_en, expected_zh = COLUMNS[col][4:]
+            lines_en.append(f"{source}: {en}, column {col}: got {val!r}, expected {expected_en}")
+            lines_zh.append(f"{source}：{zh}，{col} 列：值为 {val!r}，应为{expected_zh}")
         more = len(problems) - _SHOWN
         if more > 0:
             lines_en.append(f"… and {more} more bad cell(s)")

@@ -8,20 +8,62 @@ set them to your bank's own values.
 0.1
 >>> AllocationPolicy(industry_max_share={"C": 0.3, "default": 0.2}).industry_share("F")
 0.2
+>>> AllocationPolicy(budget=5e9, mode="milp").mode
+<AllocationMode.MILP: 'milp'>
 """
 
 from __future__ import annotations
+
+from enum import StrEnum
 
 from pydantic import Field, field_validator
 
 from finseg._config_base import _doc, _Section
 from finseg.industry import SECTIONS
 
-__all__ = ["AllocationPolicy"]
+__all__ = ["AllocationMode", "AllocationPolicy"]
+
+
+class AllocationMode(StrEnum):
+    """How the allocation is solved: a linear programme, or a mixed-integer one (minimum
+    ticket, all-or-nothing)."""
+
+    LP = "lp"
+    MILP = "milp"
 
 
 class AllocationPolicy(_Section):
-    """How ``finseg allocate`` turns a budget into amounts per customer."""
+    """How ``finseg allocate`` and the allocation stage of ``finseg run`` turn a budget into
+    amounts per customer."""
+
+    budget: float | None = Field(
+        None,
+        ge=0,
+        description=_doc(
+            "信贷预算（元）；设置后 finseg run 执行额度分配阶段（空 = 不分配；"
+            "finseg allocate --budget 可覆盖）",
+            "Credit budget in yuan; when set, `finseg run` runs the allocation stage "
+            "(null = no allocation; `finseg allocate --budget` overrides it)",
+        ),
+    )
+    mode: AllocationMode = Field(
+        AllocationMode.LP,
+        description=_doc(
+            "求解模式：lp 线性规划 / milp 混合整数规划（最低投放额、全额或为零）",
+            "Solver mode: lp (linear programme) or milp (mixed-integer: minimum ticket, "
+            "all-or-nothing)",
+        ),
+    )
+    frontier_points: int = Field(
+        8,
+        ge=0,
+        le=50,
+        description=_doc(
+            "报告中“收益—预期损失”前沿的点数（0 = 不计算；否则至少 2）",
+            "Points of the return-versus-expected-loss frontier computed for the report "
+            "(0 = none; otherwise at least 2)",
+        ),
+    )
 
     funding_cost: float = Field(
         0.02,
@@ -167,6 +209,13 @@ class AllocationPolicy(_Section):
                 raise ValueError(f"{key!r} is not a GB/T 4754 section letter (A–T) or 'default'")
             if not 0 <= share <= 1:
                 raise ValueError(f"share of {key!r} must lie in [0, 1], got {share}")
+        return value
+
+    @field_validator("frontier_points")
+    @classmethod
+    def _points(cls, value: int) -> int:
+        if value == 1:
+            raise ValueError("frontier_points must be 0 (no frontier) or at least 2, got 1")
         return value
 
     @field_validator("quotas")

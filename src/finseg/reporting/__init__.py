@@ -13,6 +13,7 @@ Each pipeline stage contributes a :class:`Section` through :func:`register_secti
 from __future__ import annotations
 
 from finseg.reporting import (  # noqa: F401  (register the sections)
+    _section_allocation,
     _section_features,
     _section_portfolio,
     _section_quality,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from finseg.reporting._i18n_allocation import ALLOCATION_STRINGS
 from finseg.reporting._i18n_sections import MODEL_AND_SEGMENT_STRINGS
 
 __all__ = ["CATALOGUE", "LANGS", "t", "t_or"]
@@ -251,6 +252,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "xlsx.language": ("报告语言", "Report language"),
     "xlsx.language_name": ("中文", "English"),
     **MODEL_AND_SEGMENT_STRINGS,
+    **ALLOCATION_STRINGS,
 }
 
 
