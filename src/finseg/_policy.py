@@ -34,6 +34,7 @@ from finseg._yaml import locate, parse_yaml
 from finseg.allocation._policy import AllocationPolicy
 from finseg.exceptions import PolicyError, UserError
 from finseg.features._stage import FeaturesPolicy
+from finseg.monitoring._policy import MonitoringPolicy
 from finseg.risk._stage import RiskPolicy
 from finseg.schema import FIELD_BY_NAME, Kind
 from finseg.segments._policy import SegmentsPolicy
@@ -205,6 +206,13 @@ class Policy(_Section):
         description=_doc(
             "信贷额度分配：边际收益、集中度限额、政策配额、损失与资本预算",
             "Credit allocation: margins, concentration limits, quotas, loss and capital budgets",
+        ),
+    )
+    monitoring: MonitoringPolicy = Field(
+        default_factory=MonitoringPolicy,
+        description=_doc(
+            "组合监控：PSI/CSI、迁移、回测、预警规则、重新细分触发",
+            "Monitoring: PSI/CSI, migration, back-testing, early-warning rules, re-segmentation",
         ),
     )
 

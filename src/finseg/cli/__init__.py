@@ -8,6 +8,7 @@ from finseg.cli import (  # noqa: F401  (register commands)
     _features,
     _ingest,
     _models,
+    _monitor,
     _override,
     _runs,
     _segments,

@@ -15,6 +15,7 @@ from __future__ import annotations
 from finseg.reporting import (  # noqa: F401  (register the sections)
     _section_allocation,
     _section_features,
+    _section_monitoring,
     _section_portfolio,
     _section_quality,
     _section_risk,

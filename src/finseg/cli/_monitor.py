@@ -1,0 +1,194 @@
+"""``finseg monitor``: compare a current run with a baseline run — stability, migration,
+back-test, early warnings, adjustment outcomes, re-segmentation advice.
+
+The figures are written as strict JSON into the current run's directory
+(``runs/<run_id>/monitoring.json``, read by the report's monitoring section) and, with
+``--json``, to a file of the user's choice; ``--watchlist`` exports the ranked watch list to
+Excel.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from finseg.cli._app import LangOption, app, check_lang, out
+from finseg.cli._workspace import WorkspaceOption
+
+__all__ = ["MONITORING_FILE", "monitor_payload"]
+
+#: The file ``finseg monitor`` leaves in the current run's directory for the report.
+MONITORING_FILE = "monitoring.json"
+_REQUIRED = ("customer_id", "grade", "pd")
+
+
+def _cards(ws: Any, model_ids: list[str]) -> tuple[list[str], dict[str, Any] | None]:
+    """Features (union, in order) and the first metrics of the registered models' cards."""
+    from finseg.store import ModelRecord, read_session
+
+    features: dict[str, None] = {}
+    metrics = None
+    with read_session(ws.engine()) as s:
+        for model_id in model_ids:
+            record = s.get(ModelRecord, model_id) if model_id != "expert" else None
+            card = dict(record.card or {}) if record is not None else {}
+            features |= dict.fromkeys(card.get("features") or [])
+            metrics = metrics or card.get("metrics")
+    return list(features), metrics
+
+
+def monitor_payload(
+    ws: Any, baseline: str, current: str, drift: bool | None = None
+) -> dict[str, Any]:
+    """What ``finseg monitor`` writes: :func:`finseg.monitoring.monitor` of the two runs'
+    results, under the current run's policy (``monitoring``, master scale, taxonomy) and the
+    baseline's model card when a registered model graded it."""
+    from finseg.exceptions import UserError
+    from finseg.monitoring import monitor
+    from finseg.runs import run_metadata, run_policy, run_results
+
+    if baseline == current:
+        raise UserError(
+            f"--baseline and --current are the same run ({current}); monitoring compares two runs",
+            f"--baseline 与 --current 是同一次运行（{current}）；监控需比较两次运行",
+        )
+    purpose = ("to monitor (it needs grades)", "无法监控（需要评级结果）")
+    before = run_results(ws, baseline, _REQUIRED, purpose)
+    after = run_results(ws, current, _REQUIRED, purpose)
+    policy = run_policy(ws, current)
+    features, metrics = _cards(ws, run_metadata(ws, baseline)["model_ids"])
+    names = {s.id: (s.zh, s.en) for s in policy.segments.taxonomy}
+    payload = monitor(before, after, policy.monitoring,
+                      grade_order=policy.risk.master_scale.labels, model_features=features,
+                      card_metrics=metrics, segment_names=names, drift=drift,
+                      run_ids=(baseline, current))  # fmt: skip
+    payload["segment_names"] = {k: {"zh": zh, "en": en} for k, (zh, en) in names.items()}
+    return payload
+
+
+@app.command("monitor")
+def monitor_command(
+    baseline: Annotated[str, typer.Option("--baseline", help="Baseline run id / 基期运行编号")],
+    current: Annotated[str, typer.Option("--current", help="Current run id / 本期运行编号")],
+    workspace: WorkspaceOption = Path("."),
+    json_path: Annotated[
+        Path | None, typer.Option("--json", help="Also write the JSON here / 另存 JSON 文件")
+    ] = None,
+    watchlist: Annotated[
+        Path | None,
+        typer.Option("--watchlist", help="Export the watch list to Excel / 导出观察名单"),
+    ] = None,
+    drift: Annotated[
+        bool | None,
+        typer.Option("--drift/--no-drift", help="Cluster drift check on a sample / 聚类漂移检查"),
+    ] = None,
+    lang: LangOption = None,
+) -> None:
+    """Monitor a run against a baseline: PSI, migration, back-test, warnings / 组合监控."""
+    from finseg._files import atomic_target
+    from finseg.monitoring import to_json, write_watchlist
+    from finseg.workspace import open_workspace
+
+    ws = open_workspace(workspace)
+    try:
+        zh = check_lang(lang, ws.settings.language.value) == "zh"
+        payload = monitor_payload(ws, baseline, current, drift)
+        run_file = ws.runs_dir / current / MONITORING_FILE
+    finally:
+        ws.close()
+    text = to_json(payload) + "\n"
+    for target in (run_file, json_path):
+        if target is not None:
+            with atomic_target(target) as tmp:
+                tmp.write_text(text, encoding="utf-8")
+    if watchlist is not None:
+        write_watchlist(payload["warnings"]["watchlist"], watchlist)
+    _print(payload, zh)
+    for label, target in (("JSON", json_path), ("Excel", watchlist)):
+        if target is not None:
+            out.print(f"{label}: {target}")
+
+
+def _num(value: Any, pattern: str) -> str:
+    return "—" if value is None else pattern.format(value)
+
+
+_LIGHTS = {"green": ("绿", "green"), "amber": ("黄", "amber"), "red": ("红", "red")}
+
+
+def _light(value: str | None, zh: bool) -> str:
+    return "—" if value is None else _LIGHTS[value][0 if zh else 1]
+
+
+def _print(p: dict[str, Any], zh: bool) -> None:
+    c = p["customers"]
+    out.print(
+        f"基期 {p['baseline_run_id']} → 本期 {p['current_run_id']}：共同客户 {c['common']:,} 户，"
+        f"退出 {c['left']:,} 户，新进入 {c['entered']:,} 户。"
+        if zh
+        else f"Baseline {p['baseline_run_id']} → current {p['current_run_id']}: {c['common']:,} "
+        f"customers in both, {c['left']:,} left, {c['entered']:,} entered."
+    )
+    table = Table(*(("变量", "PSI", "信号灯") if zh else ("variable", "PSI", "light")),
+                  title="稳定性（PSI/CSI）" if zh else "Stability (PSI/CSI)")  # fmt: skip
+    for name, r in p["psi"].items():
+        table.add_row(name, f"{r['psi']:.4f}", _light(r["light"], zh))
+    out.print(table)
+    g = p["grade_migration_summary"]
+    out.print(
+        f"评级迁移：不变 {g['unchanged']:,}，上调 {g['upgrades']:,}，下调 {g['downgrades']:,}。"
+        if zh
+        else f"Grade migration: {g['unchanged']:,} unchanged, {g['upgrades']:,} upgraded, "
+        f"{g['downgrades']:,} downgraded."
+    )
+    _print_backtest(p["backtest"], zh)
+    w = p["warnings"]
+    out.print(
+        f"预警：{w['customers_warned']:,} 户触发预警；"
+        + "，".join(f"{k} {v['customers']:,}" for k, v in w["fired"].items())
+        if zh
+        else f"Early warnings: {w['customers_warned']:,} customers warned; "
+        + ", ".join(f"{k} {v['customers']:,}" for k, v in w["fired"].items())
+    )
+    note = p["adjustments"].get("note")
+    if note:
+        out.print(note["zh" if zh else "en"])
+    for kind in ("grade", "segment"):
+        a = p["adjustments"].get(kind)
+        if a:
+            out.print(f"{kind}: {a['adjusted']:,} — {a['verdict']['zh' if zh else 'en']}")
+    out.print(p["resegmentation"]["zh" if zh else "en"])
+
+
+def _print_backtest(b: dict[str, Any], zh: bool) -> None:
+    if not b["available"]:
+        out.print(b["reason"]["zh" if zh else "en"])
+        return
+    head = (
+        ("等级", "户数", "违约", "违约率", "基期PD", "二项 p", "Jeffreys p", "信号灯")
+        if zh
+        else ("grade", "n", "defaults", "ODR", "PD", "binomial p", "Jeffreys p", "light")
+    )
+    table = Table(*head, title="回测（按基期等级）" if zh else "Back-test (baseline grade)")
+    for grade, r in b["grades"].items():
+        table.add_row(
+            grade,
+            f"{r['n']:,}",
+            f"{r['d']:,}",
+            f"{r['odr']:.2%}",
+            f"{r['pd']:.2%}",
+            f"{r['binomial_p']:.3g}",
+            f"{r['jeffreys_p']:.3g}",
+            _light(r["light"], zh),
+        )
+    out.print(table)
+    hl, d = b["hosmer_lemeshow"], b["discrimination"]
+    if hl:
+        out.print(f"Hosmer–Lemeshow: {hl['statistic']:.2f}, df {hl['df']}, p = {hl['p_value']:.3g}")
+    out.print(
+        f"AUC {_num(d['auc'], '{:.3f}')} (dev {_num(d['development_auc'], '{:.3f}')}), "
+        f"KS {_num(d['ks'], '{:.3f}')} (dev {_num(d['development_ks'], '{:.3f}')})"
+    )
