@@ -100,7 +100,7 @@ def run_policy(ws: Workspace, run_id: str) -> Policy:
 
 def report_run(ws: Workspace, run_id: str, lang: str, formats: list[str]) -> dict[str, Path]:
     """Write the run's report(s) into its directory; ``{format: path}``."""
-    from finseg.reporting import ReportContext, render_report
+    from finseg.reporting import ReportContext, render_report, strategy_labels
     from finseg.store import ModelRecord
 
     meta = run_metadata(ws, run_id)
@@ -128,6 +128,7 @@ def report_run(ws: Workspace, run_id: str, lang: str, formats: list[str]) -> dic
         models=models,
         segment_names={s.id: (s.zh, s.en) for s in policy.segments.taxonomy},
         min_segment_size=policy.segments.min_segment_size,
+        strategy_labels=strategy_labels(policy.strategy),
         run_dir=run_dir,
     )
     return render_report(ctx, run_dir, formats)

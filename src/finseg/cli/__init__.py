@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from finseg.cli import (  # noqa: F401  (register commands)
     _allocate,
+    _explain,
     _export,
     _features,
     _ingest,
     _models,
     _monitor,
     _override,
+    _policy_replay,
     _runs,
+    _scenarios,
     _segments,
     _segments_discover,
     _segments_validate,

@@ -21,6 +21,7 @@ from finseg.reporting import (  # noqa: F401  (register the sections)
     _section_risk,
     _section_run,
     _section_segments,
+    _section_strategy,
     _section_validation,
 )
 from finseg.reporting._charts import (
@@ -35,6 +36,7 @@ from finseg.reporting._context import ReportContext
 from finseg.reporting._html import ECHARTS_VERSION, render_html
 from finseg.reporting._i18n import CATALOGUE, LANGS, t
 from finseg.reporting._render import FORMATS, render_report
+from finseg.reporting._section_strategy import strategy_labels
 from finseg.reporting._sections import (
     Chart,
     ExcelHint,
@@ -73,6 +75,7 @@ __all__ = [
     "render_html",
     "render_report",
     "render_xlsx",
+    "strategy_labels",
     "t",
     "unregister_section",
 ]

@@ -46,6 +46,11 @@ class ReportContext:
         (``segments.taxonomy``); a segment not listed is shown by its id.
     min_segment_size : int
         The policy's ``segments.min_segment_size``: smaller segments are flagged.
+    strategy_labels : dict
+        Strategy code -> ``(zh, en)`` label from the run's policy ``strategy`` section, keyed
+        as in ``decision_reasons``: ``product:<id>``, ``programme:<id>``, ``review:<id>``,
+        ``decline:<id>``, ``refer:<id>``, ``covenant:<id>``, ``scenario:<id>``; a code not
+        listed is shown by its id.
     run_dir : pathlib.Path, optional
         The run's directory, for sections that read a file a stage or command stored there
         (``allocation.json``, ``monitoring.json``); ``None`` when the report is built from
@@ -68,6 +73,7 @@ class ReportContext:
     models: dict[str, dict[str, Any]] = field(default_factory=dict)
     segment_names: dict[str, tuple[str, str]] = field(default_factory=dict)
     min_segment_size: int = 30
+    strategy_labels: dict[str, tuple[str, str]] = field(default_factory=dict)
     run_dir: Path | None = None
 
     def __post_init__(self) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from finseg.reporting._i18n_allocation import ALLOCATION_STRINGS
 from finseg.reporting._i18n_sections import MODEL_AND_SEGMENT_STRINGS
+from finseg.reporting._i18n_strategy import STRATEGY_STRINGS
 
 __all__ = ["CATALOGUE", "LANGS", "t", "t_or"]
 
@@ -253,6 +254,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "xlsx.language_name": ("中文", "English"),
     **MODEL_AND_SEGMENT_STRINGS,
     **ALLOCATION_STRINGS,
+    **STRATEGY_STRINGS,
 }
 
 

@@ -4,6 +4,15 @@ programmes, macro scenarios, marketing lists and policy replay.  See ``docs/stra
 
 from __future__ import annotations
 
+from finseg.strategy._compare import (
+    METRICS,
+    TOTAL,
+    compare_payload,
+    compare_scenarios,
+    pick_scenarios,
+    redecide,
+    segment_summary,
+)
 from finseg.strategy._marketing import (
     Channel,
     HighPotentialPolicy,
@@ -25,14 +34,18 @@ from finseg.strategy._policy import (
     Scenario,
     StrategyPolicy,
 )
-from finseg.strategy._reasons import SEPARATOR, split_reasons
+from finseg.strategy._policy_diff import policy_rule_diff, strategy_diff
+from finseg.strategy._reasons import SEPARATOR, explain, reason_labels, split_reasons
+from finseg.strategy._replay import replay_payload, replay_run
 from finseg.strategy._stage import CAPS, DECISIONS, STRATEGY_OUTPUT, strategy_stage
 
 __all__ = [
     "CAPS",
     "DECISIONS",
+    "METRICS",
     "SEPARATOR",
     "STRATEGY_OUTPUT",
+    "TOTAL",
     "CapacityRule",
     "Channel",
     "CollateralLevel",
@@ -47,9 +60,20 @@ __all__ = [
     "ReviewRule",
     "Scenario",
     "StrategyPolicy",
+    "compare_payload",
+    "compare_scenarios",
+    "explain",
     "high_potential",
     "marketing_list",
     "marketing_overview",
+    "pick_scenarios",
+    "policy_rule_diff",
+    "reason_labels",
+    "redecide",
+    "replay_payload",
+    "replay_run",
+    "segment_summary",
     "split_reasons",
+    "strategy_diff",
     "strategy_stage",
 ]

@@ -45,11 +45,12 @@ from finseg.rules import compile_rule, evaluate, known_columns
 from finseg.strategy._policy import (
     CapacityBasis,
     CollateralLevel,
+    ProductDef,
     ReviewLevel,
     Scenario,
     StrategyPolicy,
 )
-from finseg.strategy._reasons import Reasons
+from finseg.strategy._reasons import Reasons, patterns
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -140,31 +141,25 @@ def _rules(cfg: StrategyPolicy, kind: str):
     return [compile_rule(f"{g}__{r.id}", r.when, columns) for g, rules in groups for r in rules]
 
 
-def _capacity(df: pd.DataFrame, cfg: StrategyPolicy, chosen: np.ndarray) -> np.ndarray:
-    """The capacity cap of each customer's recommended product (NaN: no capacity cap)."""
-    revenue, out = _num(df, "operating_revenue"), np.full(len(df), np.nan)
-    outstanding = np.nan_to_num(_num(df, "outstanding_loans"))
-    for k, product in enumerate(cfg.products):
-        rows = chosen == k
-        if not rows.any():
-            continue
-        rule = product.capacity
-        if rule.basis is CapacityBasis.COLLATERAL:
-            continue
-        if rule.basis is CapacityBasis.WORKING_CAPITAL:
-            margin = np.clip(np.nan_to_num(_num(df, "net_margin")[rows]), 0, 1)
-            growth = np.clip(np.nan_to_num(_num(df, "revenue_growth")[rows]), 0, rule.max_growth)
-            need = revenue[rows] * (1 - margin) * (1 + growth) / rule.turnover
-            value = need - np.nan_to_num(_num(df, "short_term_debt")[rows])
-        else:
-            column = {CapacityBasis.REVENUE: "operating_revenue", CapacityBasis.CASH_FLOW: "cfo",
-                      CapacityBasis.RECEIVABLES: "accounts_receivable",
-                      CapacityBasis.TOTAL_ASSETS: "total_assets"}[rule.basis]  # fmt: skip
-            value = rule.multiple * _num(df, column)[rows]
-        if rule.net_of_outstanding:
-            value = value - outstanding[rows]
-        out[rows] = np.maximum(np.nan_to_num(value, nan=0.0), 0.0)  # unknown basis: no capacity
-    return out
+def _capacity(df: pd.DataFrame, product: ProductDef) -> np.ndarray:
+    """The capacity cap of ``product`` for every customer (NaN: the product has none)."""
+    rule, n = product.capacity, len(df)
+    if rule.basis is CapacityBasis.COLLATERAL:
+        return np.full(n, np.nan)
+    revenue = _num(df, "operating_revenue")
+    if rule.basis is CapacityBasis.WORKING_CAPITAL:
+        margin = np.clip(np.nan_to_num(_num(df, "net_margin")), 0, 1)
+        growth = np.clip(np.nan_to_num(_num(df, "revenue_growth")), 0, rule.max_growth)
+        value = revenue * (1 - margin) * (1 + growth) / rule.turnover
+        value = value - np.nan_to_num(_num(df, "short_term_debt"))
+    else:
+        column = {CapacityBasis.REVENUE: "operating_revenue", CapacityBasis.CASH_FLOW: "cfo",
+                  CapacityBasis.RECEIVABLES: "accounts_receivable",
+                  CapacityBasis.TOTAL_ASSETS: "total_assets"}[rule.basis]  # fmt: skip
+        value = rule.multiple * _num(df, column)
+    if rule.net_of_outstanding:
+        value = value - np.nan_to_num(_num(df, "outstanding_loans"))
+    return np.maximum(np.nan_to_num(value, nan=0.0), 0.0)  # an unknown basis: no capacity
 
 
 def _decide(
@@ -193,48 +188,60 @@ def _decide(
     for j, prog in enumerate(cfg.programmes):
         for pid in prog.products:
             dedicated[:, [p.id for p in cfg.products].index(pid)] |= member[:, j]
-    key = np.where(eligible, rank - 1e6 * dedicated, np.inf)
     has_product = eligible.any(axis=1)
-    chosen = np.where(has_product, key.argmin(axis=1), -1)
     ids = np.array([p.id for p in cfg.products], dtype=object)
-    reasons.add("product", ids, chosen)
-    reasons.flags("programme", [p.id for p in cfg.programmes], member)
 
-    # 3. caps and the limit
-    caps = np.full((n, len(CAPS)), np.nan)
-    caps[:, 0] = _num(df, "requested_amount")
-    caps[:, 1] = _capacity(df, cfg, chosen) * scn.limit_scale
+    # 3. every product's caps and limit; the best product that can lend is recommended
     cvalue = np.nan_to_num(_num(df, "collateral_value"))
     ltv_type = _lookup(df, "collateral_type", lambda t: pricing.ltv.get(t, 0.0), 0.0)
     factors = np.array([pricing.ltv_grade_factor.get(g, 0.0) for g in scale.labels] + [0.0])
     ltv = ltv_type * factors[gpos] * (1 - scn.ltv_haircut)
-    notch = np.where(gpos < 0, len(scale.labels) - 1,
-                     np.minimum(gpos + scn.collateral_notches, len(scale.labels) - 1))  # fmt: skip
-    need = np.zeros(n, dtype=int)
-    for k, product in enumerate(cfg.products):
-        rows = chosen == k
-        if rows.any():
-            table = np.array([product.required(i).rank for i in range(len(scale.labels))])
-            need[rows] = table[notch[rows]]
-            by_collateral = product.capacity.basis is CapacityBasis.COLLATERAL
-            secured = rows & ((need == CollateralLevel.SECURED.rank) | by_collateral)
-            caps[secured, 2] = cvalue[secured] * ltv[secured]
-            if product.max_amount is not None:
-                caps[rows, 4] = product.max_amount
-    if capital.net_capital is not None and capital.single_cap is not None:
-        caps[:, 3] = capital.single_cap * capital.net_capital
+    worst = len(scale.labels) - 1
+    notch = np.where(gpos < 0, worst, np.minimum(gpos + scn.collateral_notches, worst))
     held = {"none": 0, "guarantee": 1}  # any other type is a pledge or mortgage
     have = _lookup(df, "collateral_type", lambda t: held.get(t, 2), 0).astype(int)
     have = np.where((have == 2) & (cvalue <= 0), 0, have)
-    met = have >= need
-    filled = np.where(np.isnan(caps), np.inf, caps)
-    binding = filled.argmin(axis=1)
-    limit = filled[np.arange(n), binding]
-    limit = np.where(np.isinf(limit) | ~has_product, 0.0, limit)
-    limit = np.floor(limit / pricing.rounding) * pricing.rounding
+    requested = _num(df, "requested_amount")
+    regulatory = np.nan
+    if capital.net_capital is not None and capital.single_cap is not None:
+        regulatory = capital.single_cap * capital.net_capital
+    capacity = np.empty((n, n_prod))
+    collateral = np.full((n, n_prod), np.nan)
+    need = np.empty((n, n_prod), dtype=int)
+    limits = np.empty((n, n_prod))
+    for k, product in enumerate(cfg.products):
+        capacity[:, k] = _capacity(df, product) * scn.limit_scale
+        table = np.array([product.required(i).rank for i in range(len(scale.labels))])
+        need[:, k] = table[notch]
+        by_collateral = product.capacity.basis is CapacityBasis.COLLATERAL
+        secured = (need[:, k] == CollateralLevel.SECURED.rank) | by_collateral
+        collateral[secured, k] = cvalue[secured] * ltv[secured]
+        top = np.nan if product.max_amount is None else product.max_amount
+        stack = np.column_stack([requested, capacity[:, k], collateral[:, k],
+                                 np.full(n, regulatory), np.full(n, top)])  # fmt: skip
+        smallest = np.min(np.where(np.isnan(stack), np.inf, stack), axis=1)
+        limits[:, k] = np.floor(np.where(np.isinf(smallest), 0.0, smallest) / pricing.rounding
+                                ) * pricing.rounding  # fmt: skip
+    floor = np.maximum([p.min_amount for p in cfg.products], pricing.rounding)
+    viable = eligible & (limits >= floor)
+    served = have[:, None] >= need
+    key = rank - 1e6 * dedicated - 1e8 * served - 1e9 * viable
+    chosen = np.where(has_product, np.where(eligible, key, np.inf).argmin(axis=1), -1)
+    reasons.add("product", ids, chosen)
+    reasons.flags("programme", [p.id for p in cfg.programmes], member)
+    rows, pick = np.arange(n), np.maximum(chosen, 0)
+    caps = np.column_stack([requested, capacity[rows, pick], collateral[rows, pick],
+                            np.full(n, regulatory),
+                            np.array([np.nan if p.max_amount is None else p.max_amount
+                                      for p in cfg.products])[pick]])  # fmt: skip
+    caps[~has_product] = np.nan
+    need_c = need[rows, pick]
+    met = have >= need_c
+    binding = np.where(np.isnan(caps), np.inf, caps).argmin(axis=1)
+    limit = np.where(has_product, limits[rows, pick], 0.0)
     reasons.add("cap", np.array(CAPS, dtype=object), np.where(has_product, binding, -1))
     reasons.add("collateral", np.array([s.value for s in _SECURITY], dtype=object),
-                np.where(has_product, need, -1))  # fmt: skip
+                np.where(has_product, need_c, -1))  # fmt: skip
     reasons.mark("collateral_short", has_product & ~met)
 
     # 4. LGD, maturity, capital and price
@@ -261,14 +268,14 @@ def _decide(
     out = pd.DataFrame(index=df.index)
     out["scenario"] = pd.Categorical.from_codes(np.zeros(n, dtype=int), categories=[scn_id])
     out["scenario_pd"], out["scenario_grade"] = spd, sgrade
-    out["eligible_products"] = _ranked(ids, eligible, rank, dedicated)
+    out["eligible_products"] = _ranked(ids, eligible, rank, viable, served, dedicated)
     out["product"] = _category(ids, chosen)
     out["limit"] = limit
     out["limit_binding"] = np.where(has_product, binding, -1)  # a category at the end
     for j, cap in enumerate(CAPS):
         out[f"cap_{cap}"] = caps[:, j]
     security = np.array([lv.value for lv in _SECURITY], dtype=object)
-    out["collateral_required"] = _category(security, np.where(has_product, need, -1))
+    out["collateral_required"] = _category(security, np.where(has_product, need_c, -1))
     out["collateral_met"] = met
     out["lgd"], out["maturity_years"], out["capital_k"], out["price"] = lgd, maturity, k_irb, price
     out["programmes"] = _ranked(np.array([p.id for p in cfg.programmes], dtype=object),
@@ -309,27 +316,18 @@ def _decide(
     return out, reasons
 
 
-def _patterns(bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct rows of a boolean matrix (as row indices) and each row's pattern code."""
-    packed = np.ascontiguousarray(np.packbits(bits, axis=1))
-    keys = packed.view(np.dtype((np.void, max(packed.shape[1], 1)))).ravel()
-    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    return first, inverse.ravel()
-
-
-def _ranked(ids: np.ndarray, hits: np.ndarray, rank: np.ndarray, boost: np.ndarray | None = None
+def _ranked(ids: np.ndarray, hits: np.ndarray, rank: np.ndarray, *tiers: np.ndarray
             ) -> pd.Categorical:  # fmt: skip
-    """Comma-joined ids of the set bits of each row, ordered by ``rank`` (lower first) with
-    the ``boost`` bits of the row first; the text is built once per distinct pattern."""
-    n = len(hits)
-    if n == 0 or hits.shape[1] == 0:
+    """Comma-joined ids of the set bits of each row, best first: by the ``tiers`` (boolean
+    matrices, the first weighs most; set is better), then ``rank`` (lower first).  The text is
+    built once per distinct pattern, not per customer."""
+    n, width = hits.shape
+    if n == 0 or width == 0:
         return pd.Categorical([""] * n)
-    both = hits if boost is None else np.hstack([hits, boost])
-    first, inverse = _patterns(both)
-    width = hits.shape[1]
+    first, inverse = patterns(np.hstack([hits, *tiers]))
     texts = []
     for row in first:
-        key = rank - (0 if boost is None else 1e6 * both[row, width:])
+        key = rank - sum(10.0 ** (9 - j) * tier[row] for j, tier in enumerate(tiers))
         order = np.argsort(key, kind="stable")
         texts.append(",".join(ids[order][hits[row][order]]))
     return _category(np.array(texts, dtype=object), inverse)
@@ -364,6 +362,8 @@ def strategy_stage(
     UserError
         An unknown scenario, or a rule that reads a column the frame lacks.
     """
+    # a stored run's decisions are never read back as inputs of the new ones
+    df = df.drop(columns=[c for c in STRATEGY_OUTPUT if c in df.columns])
     cfg = cfg or StrategyPolicy()
     capital = capital or AllocationPolicy()
     scale = scale or default_master_scale()
