@@ -61,6 +61,10 @@ def test_demo_produces_both_reports(tmp_path, capsys):
     xlsx = Path(text.split("Workbook: ")[1].split()[0])
     assert html.is_file() and xlsx.is_file()
     assert html.parent.parent == tmp_path / "d" / "runs"
+    # one line per monitoring comparison of the three annual snapshots
+    assert "Monitoring 2023-12-31 → 2024-12-31: score PSI" in text
+    assert "Monitoring 2024-12-31 → 2025-12-31: score PSI" in text and "watch list" in text
+    assert (html.parent / "monitoring.json").is_file()
     assert main(["demo", "--workspace", str(tmp_path / "d"), "--customers", "50"]) == 0  # reused
 
 

@@ -1,33 +1,53 @@
 """``finseg demo``: the main job end to end on the embedded SQLite default.
 
-Creates (or reuses) a workspace, writes a seeded sample portfolio as a Chinese bank export
-(xlsx, 万元, title rows), runs the pipeline over it through the real ingest path, and writes
-the HTML and Excel reports.
+Creates (or reuses) a workspace, writes a seeded sample portfolio of three annual snapshots as
+a Chinese bank export (xlsx, 万元, title rows) — the last one in a downturn that hits real
+estate, construction and their suppliers (:class:`~finseg.sample.Downturn`) — runs the
+pipeline over each snapshot through the real ingest path (the first two under the baseline
+scenario, the last under ``downturn``), monitors each year against the one before, and writes
+the HTML and Excel reports of the last run, with its monitoring section.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+
+from finseg.monitoring import monitor_runs
 from finseg.pipeline import Progress, RunResult, run_pipeline
 from finseg.runs import report_run
-from finseg.sample import generate_portfolio, write_sample
+from finseg.sample import Downturn, generate_portfolio, write_sample
 from finseg.workspace import Workspace, init_workspace, open_workspace
 
-__all__ = ["DemoResult", "run_demo"]
+__all__ = ["DEMO_DOWNTURN", "SNAPSHOTS", "DemoResult", "run_demo"]
 
 SAMPLE_NAME = "sample_portfolio.xlsx"
+#: The demo's annual snapshots, oldest first; the last one is in a downturn.
+SNAPSHOTS = (dt.date(2023, 12, 31), dt.date(2024, 12, 31), dt.date(2025, 12, 31))
+#: The shock the generator puts on the last snapshot (default industries and severity).
+DEMO_DOWNTURN = Downturn()
+#: The macro scenario of ``policy.yaml → strategy.scenarios`` the last snapshot runs under;
+#: the earlier ones run under the policy's ``default_scenario`` (``baseline``).
+DOWNTURN_SCENARIO = "downturn"
 
 
 @dataclass
 class DemoResult:
-    """The demo's workspace, run and report files."""
+    """The demo's workspace, sample file, runs (oldest first), monitoring files and reports.
+
+    ``run`` is the last run, the one reported; ``monitoring`` holds the ``monitoring.json``
+    of each run after the first, compared with the run before it.
+    """
 
     workspace: Workspace
     sample: Path
     run: RunResult
     reports: dict[str, Path]
+    runs: list[RunResult] = field(default_factory=list)
+    monitoring: list[Path] = field(default_factory=list)
 
 
 #: What a new demo workspace's policy.yaml sets in its ``allocation`` section, so that the
@@ -62,6 +82,40 @@ def _workspace(directory: Path, lang: str) -> Workspace:
     return ws
 
 
+def _dated(progress: Progress | None, day: dt.date) -> Progress | None:
+    """``progress`` with the snapshot date in front of every stage, one line per run."""
+    if progress is None:
+        return None
+    return lambda key, label, event: progress(f"{day}:{key}", f"{day} {label}", event)
+
+
+def _monitor(ws: Workspace, runs: list[RunResult], progress: Progress | None) -> list[Path]:
+    """Monitor each run against the one before it; the ``monitoring.json`` files written."""
+    files = []
+    word = "组合监控" if ws.settings.language.value == "zh" else "Monitoring"
+    for day, before, after in zip(SNAPSHOTS[1:], runs[:-1], runs[1:], strict=True):
+        key, label = f"monitor:{day}", f"{day} {word}"
+        if progress is not None:
+            progress(key, label, "start")
+        files.append(monitor_runs(ws, before.run_id, after.run_id)[1])
+        if progress is not None:
+            progress(key, label, "done")
+    return files
+
+
+def _snapshots(customers: int, seed: int) -> pd.DataFrame:
+    """The :data:`SNAPSHOTS` of the sample, the last with :data:`DEMO_DOWNTURN`.
+
+    One year more is drawn and dropped, so that every firm is at least a year old at the
+    first snapshot: otherwise the youngest firms' missing prior-year figures (revenue growth)
+    would fill in a year later and show as a shift that is no more than the firms ageing.
+    """
+    frame = generate_portfolio(customers, seed=seed, as_of=SNAPSHOTS[-1],
+                               periods=len(SNAPSHOTS) + 1, downturn=DEMO_DOWNTURN)  # fmt: skip
+    first = frame["as_of_date"] >= pd.Timestamp(SNAPSHOTS[0])
+    return frame[first].reset_index(drop=True)
+
+
 def run_demo(
     directory: Path,
     *,
@@ -70,11 +124,20 @@ def run_demo(
     lang: str = "zh",
     progress: Progress | None = None,
 ) -> DemoResult:
-    """Run the demo in ``directory``; an existing workspace there is reused."""
+    """Run the demo in ``directory``; an existing workspace there is reused.
+
+    One sample file holds the :data:`SNAPSHOTS` of the same ``customers`` firms, the last
+    with :data:`DEMO_DOWNTURN`; each snapshot is one run (``as_of`` its date).
+    """
     ws = _workspace(Path(directory), lang)
     sample = ws.root / "data" / SAMPLE_NAME
     sample.parent.mkdir(exist_ok=True)
-    write_sample(generate_portfolio(customers, seed=seed), sample)
-    run = run_pipeline(ws, sample, actor="demo", progress=progress)
-    reports = report_run(ws, run.run_id, lang, ["html", "xlsx"])
-    return DemoResult(ws, sample, run, reports)
+    write_sample(_snapshots(customers, seed), sample)
+    runs = []
+    for i, day in enumerate(SNAPSHOTS):
+        scenario = DOWNTURN_SCENARIO if i == len(SNAPSHOTS) - 1 else None
+        runs.append(run_pipeline(ws, sample, as_of=day, actor="demo",
+                                 progress=_dated(progress, day), scenario=scenario))  # fmt: skip
+    monitoring = _monitor(ws, runs, progress)
+    reports = report_run(ws, runs[-1].run_id, lang, ["html", "xlsx"])
+    return DemoResult(ws, sample, runs[-1], reports, runs, monitoring)

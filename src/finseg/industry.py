@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["SECTIONS", "Section", "normalise_code", "section_of_division"]
+__all__ = ["SECTIONS", "Section", "check_section_keys", "normalise_code", "section_of_division"]
 
 
 @dataclass(frozen=True)
@@ -111,3 +111,25 @@ def normalise_code(text: str) -> tuple[str | None, str | None]:
     if letter and letter != section.code:
         return None, f"division {digits[:2]} belongs to section {section.code}, not {letter}"
     return section.code + digits, None
+
+
+def check_section_keys(
+    value: dict[str, float], what: str, low: float, high: float, open_low: bool = False
+) -> dict[str, float]:
+    """A policy mapping keyed by GB/T 4754 section letter (or ``default``) whose values lie in
+    [low, high] (``(low, high]`` with ``open_low``); raises ``ValueError`` naming the key.
+
+    >>> check_section_keys({"C": 0.3, "default": 0.2}, "share", 0, 1)
+    {'C': 0.3, 'default': 0.2}
+    >>> check_section_keys({"Z": 0.3}, "share", 0, 1)
+    Traceback (most recent call last):
+    ...
+    ValueError: 'Z' is not a GB/T 4754 section letter (A–T) or 'default'
+    """
+    for key, number in value.items():
+        if key != "default" and key not in SECTIONS:
+            raise ValueError(f"{key!r} is not a GB/T 4754 section letter (A–T) or 'default'")
+        if not ((low < number) if open_low else (low <= number)) or number > high:
+            bounds = f"({low}, {high}]" if open_low else f"[{low}, {high}]"
+            raise ValueError(f"{what} of {key!r} must lie in {bounds}, got {number}")
+    return value

@@ -19,7 +19,7 @@ from enum import StrEnum
 from pydantic import Field, field_validator
 
 from finseg._config_base import _doc, _Section
-from finseg.industry import SECTIONS
+from finseg.industry import check_section_keys
 
 __all__ = ["AllocationMode", "AllocationPolicy"]
 
@@ -204,12 +204,7 @@ class AllocationPolicy(_Section):
     @field_validator("industry_max_share")
     @classmethod
     def _sections(cls, value: dict[str, float]) -> dict[str, float]:
-        for key, share in value.items():
-            if key != "default" and key not in SECTIONS:
-                raise ValueError(f"{key!r} is not a GB/T 4754 section letter (A–T) or 'default'")
-            if not 0 <= share <= 1:
-                raise ValueError(f"share of {key!r} must lie in [0, 1], got {share}")
-        return value
+        return check_section_keys(value, "share", 0, 1)
 
     @field_validator("frontier_points")
     @classmethod

@@ -2,9 +2,9 @@
 back-test, early warnings, adjustment outcomes, re-segmentation advice.
 
 The figures are written as strict JSON into the current run's directory
-(``runs/<run_id>/monitoring.json``, read by the report's monitoring section) and, with
-``--json``, to a file of the user's choice; ``--watchlist`` exports the ranked watch list to
-Excel.
+(``runs/<run_id>/monitoring.json``, read by the report's monitoring section) by the service
+:func:`finseg.monitoring.monitor_runs` and, with ``--json``, to a file of the user's choice;
+``--watchlist`` exports the ranked watch list to Excel.
 """
 
 from __future__ import annotations
@@ -18,55 +18,7 @@ from rich.table import Table
 from finseg.cli._app import LangOption, app, check_lang, out
 from finseg.cli._workspace import WorkspaceOption
 
-__all__ = ["MONITORING_FILE", "monitor_payload"]
-
-#: The file ``finseg monitor`` leaves in the current run's directory for the report.
-MONITORING_FILE = "monitoring.json"
-_REQUIRED = ("customer_id", "grade", "pd")
-
-
-def _cards(ws: Any, model_ids: list[str]) -> tuple[list[str], dict[str, Any] | None]:
-    """Features (union, in order) and the first metrics of the registered models' cards."""
-    from finseg.store import ModelRecord, read_session
-
-    features: dict[str, None] = {}
-    metrics = None
-    with read_session(ws.engine()) as s:
-        for model_id in model_ids:
-            record = s.get(ModelRecord, model_id) if model_id != "expert" else None
-            card = dict(record.card or {}) if record is not None else {}
-            features |= dict.fromkeys(card.get("features") or [])
-            metrics = metrics or card.get("metrics")
-    return list(features), metrics
-
-
-def monitor_payload(
-    ws: Any, baseline: str, current: str, drift: bool | None = None
-) -> dict[str, Any]:
-    """What ``finseg monitor`` writes: :func:`finseg.monitoring.monitor` of the two runs'
-    results, under the current run's policy (``monitoring``, master scale, taxonomy) and the
-    baseline's model card when a registered model graded it."""
-    from finseg.exceptions import UserError
-    from finseg.monitoring import monitor
-    from finseg.runs import run_metadata, run_policy, run_results
-
-    if baseline == current:
-        raise UserError(
-            f"--baseline and --current are the same run ({current}); monitoring compares two runs",
-            f"--baseline 与 --current 是同一次运行（{current}）；监控需比较两次运行",
-        )
-    purpose = ("to monitor (it needs grades)", "无法监控（需要评级结果）")
-    before = run_results(ws, baseline, _REQUIRED, purpose)
-    after = run_results(ws, current, _REQUIRED, purpose)
-    policy = run_policy(ws, current)
-    features, metrics = _cards(ws, run_metadata(ws, baseline)["model_ids"])
-    names = {s.id: (s.zh, s.en) for s in policy.segments.taxonomy}
-    payload = monitor(before, after, policy.monitoring,
-                      grade_order=policy.risk.master_scale.labels, model_features=features,
-                      card_metrics=metrics, segment_names=names, drift=drift,
-                      run_ids=(baseline, current))  # fmt: skip
-    payload["segment_names"] = {k: {"zh": zh, "en": en} for k, (zh, en) in names.items()}
-    return payload
+__all__ = ["monitor_command"]
 
 
 @app.command("monitor")
@@ -89,21 +41,18 @@ def monitor_command(
 ) -> None:
     """Monitor a run against a baseline: PSI, migration, back-test, warnings / 组合监控."""
     from finseg._files import atomic_target
-    from finseg.monitoring import to_json, write_watchlist
+    from finseg.monitoring import monitor_runs, to_json, write_watchlist
     from finseg.workspace import open_workspace
 
     ws = open_workspace(workspace)
     try:
         zh = check_lang(lang, ws.settings.language.value) == "zh"
-        payload = monitor_payload(ws, baseline, current, drift)
-        run_file = ws.runs_dir / current / MONITORING_FILE
+        payload, _ = monitor_runs(ws, baseline, current, drift)
     finally:
         ws.close()
-    text = to_json(payload) + "\n"
-    for target in (run_file, json_path):
-        if target is not None:
-            with atomic_target(target) as tmp:
-                tmp.write_text(text, encoding="utf-8")
+    if json_path is not None:
+        with atomic_target(json_path) as tmp:
+            tmp.write_text(to_json(payload) + "\n", encoding="utf-8")
     if watchlist is not None:
         write_watchlist(payload["warnings"]["watchlist"], watchlist)
     _print(payload, zh)

@@ -163,7 +163,9 @@ def demo_command(
 ) -> None:
     """Run the main job end to end / 端到端演示.
 
-    Workspace, seeded sample (a Chinese bank export), ingest, run, HTML and Excel reports.
+    Workspace, seeded sample of three annual snapshots (a Chinese bank export, the last in a
+    downturn), a run per snapshot, monitoring of each year against the one before, HTML and
+    Excel reports of the last run.
     """
     import pandas as pd
 
@@ -181,7 +183,29 @@ def demo_command(
     out.print(("示例数据 / sample: " if zh else "Sample: ") + str(demo.sample))
     out.print(("报告 / report: " if zh else "Report: ") + str(demo.reports["html"]))
     out.print(("Excel 报告 / workbook: " if zh else "Workbook: ") + str(demo.reports["xlsx"]))
+    for path in demo.monitoring:
+        _print_monitoring(json.loads(path.read_text(encoding="utf-8")), demo.runs, zh)
     demo.workspace.close()
+
+
+def _print_monitoring(payload: dict, runs: list, zh: bool) -> None:
+    """One line per comparison: the score's PSI and light, downgrades, watch-list size."""
+    from finseg.demo import SNAPSHOTS
+
+    ids = [r.run_id for r in runs]
+    days = [SNAPSHOTS[ids.index(payload[k])] for k in ("baseline_run_id", "current_run_id")]
+    psi = payload["psi"]["score"]
+    light = {"green": ("绿灯", "green"), "amber": ("黄灯", "amber"), "red": ("红灯", "red")}
+    light_zh, light_en = light.get(psi["light"], ("—", "—"))
+    down = payload["grade_migration_summary"]["downgrades"]
+    watch = len(payload["warnings"]["watchlist"])
+    out.print(
+        f"监控 / monitoring {days[0]} → {days[1]}：评分 PSI {psi['psi']:.3f}（{light_zh}），"
+        f"评级下调 {down:,} 户，观察名单 {watch:,} 户"
+        if zh
+        else f"Monitoring {days[0]} → {days[1]}: score PSI {psi['psi']:.3f} ({light_en}), "
+        f"{down:,} downgraded, watch list {watch:,}"
+    )
 
 
 def _print_summary(results, run, zh: bool) -> None:

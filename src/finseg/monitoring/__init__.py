@@ -37,6 +37,7 @@ from finseg.monitoring._policy import (
     WarningRule,
     warning_columns,
 )
+from finseg.monitoring._runs import MONITORING_FILE, monitor_payload, monitor_runs
 from finseg.monitoring._stability import (
     category_shares,
     fixed_edges,
@@ -52,6 +53,7 @@ __all__ = [
     "DEFAULT_FEATURES",
     "DEFAULT_WARNINGS",
     "DERIVED_COLUMNS",
+    "MONITORING_FILE",
     "TRACKED_COLUMNS",
     "WATCHLIST_COLUMNS",
     "MonitoringPolicy",
@@ -68,6 +70,8 @@ __all__ = [
     "group_tests",
     "light_of_psi",
     "monitor",
+    "monitor_payload",
+    "monitor_runs",
     "monitored_features",
     "pair_runs",
     "portfolio_change",

@@ -1,4 +1,5 @@
-"""Assemble the sample portfolio: firms, K annual periods, canonical columns and dtypes."""
+"""Assemble the sample portfolio: firms, K annual periods (the latest ones optionally in a
+downturn), canonical columns and dtypes."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pandas as pd
 
 from finseg.exceptions import UserError
 from finseg.sample._catalog import INDUSTRIES
+from finseg.sample._downturn import Downturn, shock, shock_rng
 from finseg.sample._firms import Firms, draw_firms, draw_scale
 from finseg.sample._lifecycle import draw_growth, draw_signs, draw_stages
 from finseg.sample._request import financing_request, innovation
@@ -55,6 +57,7 @@ def generate_portfolio(
     seed: int = 0,
     as_of: dt.date = dt.date(2025, 12, 31),
     periods: int = 1,
+    downturn: Downturn | None = None,
 ) -> pd.DataFrame:
     """A realistic, seeded corporate and SME loan book in canonical columns.
 
@@ -68,6 +71,13 @@ def generate_portfolio(
         Date of the latest annual snapshot.
     periods : int
         Number of consecutive annual snapshots ending at ``as_of``.
+    downturn : Downturn, optional
+        A downturn shock on the latest ``downturn.periods`` snapshots: the firms of the
+        industries hit lose revenue and margin, borrow more, collect more slowly, generate
+        less cash, fall overdue and default more often (sizes in :class:`Downturn`).  It draws
+        from a random stream of its own: the firms it does not hit, and every earlier
+        snapshot, are exactly those of the same seed without it, and ``None`` (the default)
+        gives exactly the portfolio it always gave.
 
     Returns
     -------
@@ -80,16 +90,25 @@ def generate_portfolio(
     >>> df = generate_portfolio(100, seed=1)
     >>> df.shape[0], df["customer_id"].iloc[0]
     (100, 'C000001')
+    >>> panel = generate_portfolio(100, seed=1, periods=2, downturn=Downturn(severity=1.5))
+    >>> panel["as_of_date"].dt.year.value_counts().sort_index().to_dict()
+    {2024: 100, 2025: 100}
     """
-    return build_sample(customers, seed=seed, as_of=as_of, periods=periods).frame
+    return build_sample(customers, seed=seed, as_of=as_of, periods=periods, downturn=downturn).frame
 
 
 def build_sample(
-    customers: int, *, seed: int = 0, as_of: dt.date = dt.date(2025, 12, 31), periods: int = 1
+    customers: int,
+    *,
+    seed: int = 0,
+    as_of: dt.date = dt.date(2025, 12, 31),
+    periods: int = 1,
+    downturn: Downturn | None = None,
 ) -> Sample:
     """Like :func:`generate_portfolio`, keeping the latent PD, stage and intended size."""
-    _check(customers, periods)
+    _check(customers, periods, downturn)
     rng = np.random.default_rng(seed)
+    shocked = _Shock(downturn, seed) if downturn is not None else None
     firms = draw_firms(rng, customers, min_age=periods - 1 + 0.25)
     rank = np.select([firms.size_class == c for c in ("small", "medium", "large")], [1, 2, 3], 0)
     innov = innovation(rng, firms.tech, rank)
@@ -104,13 +123,17 @@ def build_sample(
         no_prev = age < 1.0  # founded within the prior year: no prior-year statements
         for name in _PREV:
             cols[name + "_prev"] = np.where(no_prev, np.nan, prev[name])
-        pd_true, cols["default_12m"] = default_draw(rng, cols.pop("_logit"), DEFAULT_RATE)
+        logit = base = cols.pop("_logit")
+        if shocked is not None and t > periods - shocked.downturn.periods:
+            cols, logit = shocked(firms, rank, innov, drivers[t], cols)
+        del cols["_unobserved"]
+        pd_true, cols["default_12m"] = default_draw(rng, logit, DEFAULT_RATE, calibrate_on=base)
         rows.append(cols)
         truth.append((pd_true, drivers[t].stage))
     return _assemble(rng, firms, rows, truth)
 
 
-def _check(customers: int, periods: int) -> None:
+def _check(customers: int, periods: int, downturn: Downturn | None) -> None:
     if int(customers) != customers or customers < 1:
         raise UserError(
             f"customers must be a positive whole number, got {customers!r}",
@@ -120,6 +143,11 @@ def _check(customers: int, periods: int) -> None:
         raise UserError(
             f"periods must be a whole number from 1 to 50, got {periods!r}",
             f"期数必须为 1 至 50 的整数，收到 {periods!r}",
+        )
+    if downturn is not None and downturn.periods > periods:
+        raise UserError(
+            f"the downturn hits {downturn.periods} periods but the sample has {periods}",
+            f"下行冲击涉及 {downturn.periods} 期，但样本只有 {periods} 期",
         )
 
 
@@ -168,9 +196,30 @@ def _statements(
     cols |= cash_flows(rng, draw_signs(rng, p.stage), p, inc["net_profit"])
     cols |= credit_history(rng, p.quality, rank, age, bs)
     cols |= financing_request(rng, firms.industry, rank, firms.tech, p.revenue, p.assets)
-    unobserved = rng.normal(0, 0.5, firms.n)  # what no data shows
-    cols["_logit"] = latent_logit(firms.industry, rank, p.stage, cols, unobserved)
+    cols["_unobserved"] = rng.normal(0, 0.5, firms.n)  # what no data shows
+    cols["_logit"] = latent_logit(firms.industry, rank, p.stage, cols, cols["_unobserved"])
     return cols
+
+
+class _Shock:
+    """Applies a :class:`Downturn` to one period's columns, from its own random stream."""
+
+    def __init__(self, downturn: Downturn, seed: int) -> None:
+        self.downturn, self.rng = downturn, shock_rng(seed)
+
+    def __call__(
+        self,
+        firms: Firms,
+        rank: np.ndarray,
+        innov: dict[str, np.ndarray],
+        p: Period,
+        cols: dict[str, np.ndarray],
+    ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """The shocked columns and their latent logit (same unobserved part)."""
+        hit = self.downturn.hits([i.code for i in INDUSTRIES])[firms.industry]
+        cols = shock(self.rng, self.downturn, hit, cols, p.quality, rank < 2, innov["high_tech"])
+        logit = latent_logit(firms.industry, rank, p.stage, cols, cols["_unobserved"])
+        return cols, logit
 
 
 def _identity(

@@ -127,13 +127,21 @@ def latent_logit(
 
 
 def default_draw(
-    rng: np.random.Generator, logit: np.ndarray, target_rate: float
+    rng: np.random.Generator,
+    logit: np.ndarray,
+    target_rate: float,
+    calibrate_on: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Shift ``logit`` so the mean PD is ``target_rate``; return (PD, default 0/1)."""
+    """Shift ``logit`` so the mean PD is ``target_rate``; return (PD, default 0/1).
+
+    With ``calibrate_on`` the shift is the one that gives ``calibrate_on`` (the same book
+    without a shock) the target rate, so a shock moves the book's default rate.
+    """
+    base = logit if calibrate_on is None else calibrate_on
     lo, hi = -20.0, 20.0
     for _ in range(60):  # bisection: the mean PD is increasing in the intercept
         mid = (lo + hi) / 2
-        if np.mean(_sigmoid(logit + mid)) < target_rate:
+        if np.mean(_sigmoid(base + mid)) < target_rate:
             lo = mid
         else:
             hi = mid

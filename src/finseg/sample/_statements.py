@@ -13,7 +13,7 @@ import numpy as np
 from finseg.sample._catalog import INDUSTRIES, PROFILES, profile_values
 from finseg.sample._lifecycle import stage_index
 
-__all__ = ["Period", "balance_sheet", "cash_flows", "income_statement"]
+__all__ = ["Period", "balance_sheet", "cash_flows", "income_statement", "tax_rate"]
 
 # Stage effects, in STAGES order (introduction, growth, mature, shake-out, decline).
 _MARGIN_BY_STAGE = np.array([-0.06, 0.01, 0.015, -0.02, -0.06])
@@ -107,8 +107,7 @@ def income_statement(
     rate = np.clip(0.034 + 0.008 * small - 0.005 * q + rng.normal(0, 0.004, n), 0.025, 0.09)
     interest = _fen((bs["short_term_debt"] + bs["long_term_debt"]) * rate)
     total_profit = _fen(rev * ebit_margin - interest)
-    # 25 % standard rate, 15 % for high-tech enterprises, about 5 % effective for small ones.
-    tax = np.where(high_tech, 0.15, np.where(small, 0.05, 0.25))
+    tax = tax_rate(small, high_tech)
     return {
         "operating_cost": _fen(rev * (1 - gm)),
         "total_profit": total_profit,
@@ -116,6 +115,12 @@ def income_statement(
         "net_profit": np.where(total_profit > 0, _fen(total_profit * (1 - tax)), total_profit),
         "rd_expense": _fen(rev * rd_intensity),
     }
+
+
+def tax_rate(small: np.ndarray, high_tech: np.ndarray) -> np.ndarray:
+    """Income tax rate: 25 % standard, 15 % for high-tech enterprises, about 5 % effective
+    for small and micro ones."""
+    return np.where(high_tech, 0.15, np.where(small, 0.05, 0.25))
 
 
 def cash_flows(

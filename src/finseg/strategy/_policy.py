@@ -20,6 +20,7 @@ from itertools import pairwise
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from finseg._config_base import _doc, _Section
+from finseg.industry import check_section_keys
 from finseg.risk._master_scale import default_master_scale
 from finseg.rules import check_rule
 from finseg.strategy._marketing import MarketingPolicy
@@ -344,14 +345,7 @@ class Scenario(_Section):
     @field_validator("pd_multiplier")
     @classmethod
     def _multipliers(cls, value: dict[str, float]) -> dict[str, float]:
-        from finseg.industry import SECTIONS
-
-        for key, m in value.items():
-            if key != "default" and key not in SECTIONS:
-                raise ValueError(f"{key!r} is not a GB/T 4754 section letter (A–T) or 'default'")
-            if not 0 < m <= 20:
-                raise ValueError(f"PD multiplier of {key!r} must lie in (0, 20], got {m}")
-        return value
+        return check_section_keys(value, "PD multiplier", 0, 20, open_low=True)
 
     @field_validator("min_grade")
     @classmethod
