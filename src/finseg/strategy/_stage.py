@@ -216,12 +216,13 @@ def _decide(
         by_collateral = product.capacity.basis is CapacityBasis.COLLATERAL
         secured = (need[:, k] == CollateralLevel.SECURED.rank) | by_collateral
         collateral[secured, k] = cvalue[secured] * ltv[secured]
-        top = np.nan if product.max_amount is None else product.max_amount
-        stack = np.column_stack([requested, capacity[:, k], collateral[:, k],
-                                 np.full(n, regulatory), np.full(n, top)])  # fmt: skip
-        smallest = np.min(np.where(np.isnan(stack), np.inf, stack), axis=1)
-        limits[:, k] = np.floor(np.where(np.isinf(smallest), 0.0, smallest) / pricing.rounding
-                                ) * pricing.rounding  # fmt: skip
+        # the smallest cap that applies (fmin skips NaN = "does not apply"); none: no limit
+        smallest = np.fmin(np.fmin(requested, capacity[:, k]), collateral[:, k])
+        for bound in (regulatory, product.max_amount):
+            if bound is not None and not np.isnan(bound):
+                smallest = np.fmin(smallest, bound)
+        smallest = np.nan_to_num(smallest, nan=0.0)
+        limits[:, k] = np.floor(smallest / pricing.rounding) * pricing.rounding
     floor = np.maximum([p.min_amount for p in cfg.products], pricing.rounding)
     viable = eligible & (limits >= floor)
     served = have[:, None] >= need
