@@ -226,5 +226,15 @@ def _print_summary(results, run, zh: bool) -> None:
         table.add_row(FinancialCondition(condition).label(lang), f"{n:,}")
     for code, n in results["industry_section"].value_counts().head(5).items():
         table.add_row(SECTIONS[code].label(lang), f"{n:,}")
+    if "decision" in results:
+        labels = {"approve": ("批准", "approved"), "refer": ("转人工", "referred"),
+                  "decline": ("拒绝", "declined")}  # fmt: skip
+        for decision, (z, e) in labels.items():
+            table.add_row(z if zh else e, f"{int((results['decision'] == decision).sum()):,}")
+        wan = results["limit"].sum() / 1e4
+        table.add_row("核定额度合计（万元）" if zh else "total limit (CNY 10k)", f"{wan:,.0f}")
+    if "allocated_amount" in results:
+        wan = results["allocated_amount"].sum() / 1e4
+        table.add_row("已分配额度（万元）" if zh else "allocated (CNY 10k)", f"{wan:,.0f}")
     table.add_row("用时 (秒)" if zh else "seconds", f"{run.seconds:.1f}")
     out.print(table)
