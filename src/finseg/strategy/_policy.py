@@ -14,16 +14,14 @@ per bank.  The defaults themselves live in :mod:`finseg.strategy._defaults`.
 
 from __future__ import annotations
 
-from enum import StrEnum
-from itertools import pairwise
-
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from finseg._config_base import _doc, _Section
-from finseg.industry import check_section_keys
-from finseg.risk._master_scale import default_master_scale
 from finseg.rules import check_rule
+from finseg.strategy._levels import GRADES, CapacityBasis, CollateralLevel, ReviewLevel
 from finseg.strategy._marketing import MarketingPolicy
+from finseg.strategy._pricing import PricingPolicy
+from finseg.strategy._scenario import Scenario
 
 __all__ = [
     "CapacityBasis",
@@ -41,63 +39,6 @@ __all__ = [
 ]
 
 _ID = r"^[a-z][a-z0-9_]*$"
-_GRADES = tuple(default_master_scale().labels)
-
-
-class ReviewLevel(StrEnum):
-    """Who approves, from the lightest to the heaviest review (审批层级)."""
-
-    AUTO = "auto"
-    STANDARD = "standard"
-    ENHANCED = "enhanced"
-    COMMITTEE = "committee"
-
-    @property
-    def rank(self) -> int:
-        return list(ReviewLevel).index(self)
-
-    def label(self, lang: str = "en") -> str:
-        zh = {
-            "auto": "自动审批",
-            "standard": "标准审批",
-            "enhanced": "加强审查",
-            "committee": "贷审会审议",
-        }
-        en = {
-            "auto": "Automatic",
-            "standard": "Standard",
-            "enhanced": "Enhanced",
-            "committee": "Credit committee",
-        }
-        return (zh if lang == "zh" else en)[self.value]
-
-
-class CollateralLevel(StrEnum):
-    """What security a product asks for, weakest first (担保要求)."""
-
-    NONE = "none"
-    GUARANTEE = "guarantee"
-    SECURED = "secured"
-
-    @property
-    def rank(self) -> int:
-        return list(CollateralLevel).index(self)
-
-    def label(self, lang: str = "en") -> str:
-        zh = {"none": "信用（无需担保）", "guarantee": "保证担保", "secured": "抵质押担保"}
-        en = {"none": "Unsecured", "guarantee": "Guarantee", "secured": "Pledge or mortgage"}
-        return (zh if lang == "zh" else en)[self.value]
-
-
-class CapacityBasis(StrEnum):
-    """How a product sizes what the customer can carry (the capacity cap)."""
-
-    REVENUE = "revenue"
-    WORKING_CAPITAL = "working_capital"
-    CASH_FLOW = "cash_flow"
-    RECEIVABLES = "receivables"
-    TOTAL_ASSETS = "total_assets"
-    COLLATERAL = "collateral"
 
 
 class CapacityRule(_Section):
@@ -159,17 +100,17 @@ class CollateralStep(_Section):
     @field_validator("to")
     @classmethod
     def _grade(cls, value: str) -> str:
-        if value not in _GRADES:
-            raise ValueError(f"{value!r} is not a grade of the master scale {list(_GRADES)}")
+        if value not in GRADES:
+            raise ValueError(f"{value!r} is not a grade of the master scale {list(GRADES)}")
         return value
 
 
 def _steps_valid(steps: list[CollateralStep], where: str) -> None:
-    order = [_GRADES.index(s.to) for s in steps]
-    if order != sorted(set(order)) or order[-1] != len(_GRADES) - 1:
+    order = [GRADES.index(s.to) for s in steps]
+    if order != sorted(set(order)) or order[-1] != len(GRADES) - 1:
         raise ValueError(
             f"{where}: collateral steps must run from the best to the worst grade and end at "
-            f"{_GRADES[-1]!r} / 担保要求须按等级由优到劣排列并以 {_GRADES[-1]} 结尾"
+            f"{GRADES[-1]!r} / 担保要求须按等级由优到劣排列并以 {GRADES[-1]} 结尾"
         )
     levels = [s.level.rank for s in steps]
     if levels != sorted(levels):
@@ -245,7 +186,7 @@ class ProductDef(_Section):
 
     def required(self, grade_index: int) -> CollateralLevel:
         """The security required at the grade of position ``grade_index`` (0 = best)."""
-        return next(s.level for s in self.collateral if _GRADES.index(s.to) >= grade_index)
+        return next(s.level for s in self.collateral if GRADES.index(s.to) >= grade_index)
 
 
 class LabelledRule(_Section):
@@ -288,190 +229,6 @@ class Programme(LabelledRule):
             "专属产品：对计划内客户优先推荐", "Dedicated products, ranked first for members"
         ),
     )
-
-
-class Scenario(_Section):
-    """A macro scenario: overlays on PD, grades, collateral and limits."""
-
-    zh: str = Field(description=_doc("中文名称", "Chinese name"))
-    en: str = Field(description=_doc("英文名称", "English name"))
-    pd_multiplier: dict[str, float] = Field(
-        default_factory=dict,
-        description=_doc(
-            "按行业门类的 PD 乘数；default 适用于未列出的门类",
-            "PD multiplier by industry section; `default` for sections not listed",
-        ),
-    )
-    min_grade: str | None = Field(
-        None,
-        description=_doc(
-            "可接受的最差情景等级；更差则拒绝（空 = 不限）",
-            "Worst acceptable scenario grade; worse is declined (null = none)",
-        ),
-    )
-    ltv_haircut: float = Field(
-        0.0,
-        ge=0,
-        lt=1,
-        description=_doc("押品价值折扣（比例）", "Haircut on collateral values (fraction)"),
-    )
-    limit_scale: float = Field(
-        1.0,
-        gt=0,
-        le=3,
-        description=_doc("额度测算（capacity）缩放系数", "Scaling of the capacity cap"),
-    )
-    collateral_notches: int = Field(
-        0,
-        ge=0,
-        le=5,
-        description=_doc(
-            "担保要求按更差若干级确定",
-            "Collateral required as if the grade were this many notches worse",
-        ),
-    )
-    min_review_level: ReviewLevel = Field(
-        ReviewLevel.AUTO, description=_doc("最低审批层级", "Lowest review level")
-    )
-    tighten: bool = Field(
-        False,
-        description=_doc(
-            "收紧情景：任何客户的额度不高于基准、审批层级与决策不宽于基准",
-            "A tightening scenario: no customer's limit above baseline, no review level or "
-            "decision more lenient than baseline",
-        ),
-    )
-
-    @field_validator("pd_multiplier")
-    @classmethod
-    def _multipliers(cls, value: dict[str, float]) -> dict[str, float]:
-        return check_section_keys(value, "PD multiplier", 0, 20, open_low=True)
-
-    @field_validator("min_grade")
-    @classmethod
-    def _grade(cls, value: str | None) -> str | None:
-        if value is not None and value not in _GRADES:
-            raise ValueError(f"{value!r} is not a grade of the master scale {list(_GRADES)}")
-        return value
-
-    @model_validator(mode="after")
-    def _tightening(self) -> Scenario:
-        if self.tighten and (
-            any(m < 1 for m in self.pd_multiplier.values()) or self.limit_scale > 1
-        ):
-            raise ValueError(
-                "a tightening scenario cannot lower PDs or scale limits up / "
-                "收紧情景不得降低 PD 或放大额度"
-            )
-        return self
-
-    def label(self, lang: str = "en") -> str:
-        return self.zh if lang == "zh" else self.en
-
-    def multiplier(self, section: str | None) -> float:
-        return self.pd_multiplier.get(section or "", self.pd_multiplier.get("default", 1.0))
-
-
-class PricingPolicy(_Section):
-    """Price = base rate + PD·LGD + hurdle × K + opex + margin + product spread − discount."""
-
-    base_rate: float = Field(
-        0.031,
-        ge=0,
-        le=0.3,
-        description=_doc("基准利率（1 年期 LPR，比例）[R]", "Base rate (1-year LPR, fraction) [R]"),
-    )
-    margin: float = Field(
-        0.005,
-        ge=-0.1,
-        le=0.2,
-        description=_doc("目标利润加点（比例）[R]", "Target margin (fraction) [R]"),
-    )
-    min_rate: float = Field(
-        0.025, ge=0, le=1, description=_doc("利率下限（比例）[R]", "Lowest price (fraction) [R]")
-    )
-    max_rate: float = Field(
-        0.18, gt=0, le=1, description=_doc("利率上限（比例）[R]", "Highest price (fraction) [R]")
-    )
-    lgd_unsecured: float = Field(
-        0.45,
-        gt=0,
-        le=1,
-        description=_doc(
-            "无担保 LGD（巴塞尔 F-IRB 高级无担保 45%）", "Unsecured LGD (Basel F-IRB senior 45%)"
-        ),
-    )
-    lgd_secured: dict[str, float] = Field(
-        default_factory=lambda: {
-            "real_estate": 0.35,
-            "receivables": 0.35,
-            "equipment": 0.40,
-            "deposit": 0.0,
-            "equity": 0.40,
-            "ip": 0.40,
-        },
-        description=_doc(
-            "押品覆盖部分的 LGD（按担保方式）[R]",
-            "LGD of the collateralised part, by collateral type [R]",
-        ),
-    )
-    ltv: dict[str, float] = Field(
-        default_factory=lambda: {
-            "real_estate": 0.7,
-            "receivables": 0.8,
-            "equipment": 0.5,
-            "deposit": 0.9,
-            "equity": 0.5,
-            "ip": 0.3,
-        },
-        description=_doc(
-            "抵质押率（按担保方式；未列出的方式不计押品额度）[R]",
-            "Loan-to-value by collateral type (types not listed give no collateral cap) [R]",
-        ),
-    )
-    ltv_grade_factor: dict[str, float] = Field(
-        default_factory=lambda: {
-            "AAA": 1.0,
-            "AA": 1.0,
-            "A": 1.0,
-            "BBB": 1.0,
-            "BB": 0.95,
-            "B": 0.9,
-            "CCC": 0.8,
-            "CC": 0.7,
-            "C": 0.6,
-            "D": 0.0,
-        },
-        description=_doc(
-            "抵质押率按等级的调整系数（等级越差不得越高）[R]",
-            "LTV factor by grade (never higher for a worse grade) [R]",
-        ),
-    )
-    rounding: float = Field(
-        10_000.0,
-        gt=0,
-        description=_doc(
-            "额度向下取整单位（元）", "Limits are rounded down to a multiple of this (yuan)"
-        ),
-    )
-
-    @model_validator(mode="after")
-    def _valid(self) -> PricingPolicy:
-        if self.min_rate > self.max_rate:
-            raise ValueError("min_rate must not exceed max_rate")
-        for name, table in (("lgd_secured", self.lgd_secured), ("ltv", self.ltv)):
-            for key, v in table.items():
-                if not 0 <= v <= 1:
-                    raise ValueError(f"{name}.{key} must lie in [0, 1], got {v}")
-        missing = [g for g in _GRADES if g not in self.ltv_grade_factor]
-        if missing:
-            raise ValueError(f"ltv_grade_factor lacks grades {missing}")
-        factors = [self.ltv_grade_factor[g] for g in _GRADES]
-        if any(b > a for a, b in pairwise(factors)):
-            raise ValueError(
-                "ltv_grade_factor must not rise for a worse grade / 等级越差系数不得越高"
-            )
-        return self
 
 
 def _defaults(name: str):  # the catalogue is data; kept in its own module
