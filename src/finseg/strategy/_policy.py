@@ -19,7 +19,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from finseg._config_base import _doc, _Section
 from finseg.rules import check_rule
 from finseg.strategy._levels import GRADES, CapacityBasis, CollateralLevel, ReviewLevel
-from finseg.strategy._marketing import MarketingPolicy
+from finseg.strategy._marketing_policy import MarketingPolicy
 from finseg.strategy._pricing import PricingPolicy
 from finseg.strategy._scenario import Scenario
 
