@@ -17,6 +17,9 @@ def _expected_failed_checks(estimator: BaseEstimator) -> dict[str, str]:
     return {}
 
 
-@parametrize_with_checks([ScorecardModel()], expected_failed_checks=_expected_failed_checks)
+@parametrize_with_checks(
+    [ScorecardModel(), ScorecardModel(binning="stumps")],
+    expected_failed_checks=_expected_failed_checks,
+)
 def test_sklearn_contract(estimator: BaseEstimator, check: Callable) -> None:
     check(estimator)

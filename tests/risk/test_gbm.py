@@ -8,11 +8,15 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.isotonic import IsotonicRegression
+from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.utils._param_validation import InvalidParameterError
 
 from finseg.exceptions import InsufficientDataError
 from finseg.risk._gbm import PD_FLOOR, GBMModel
+from finseg.risk._gbm_calibration import PlattMap, calibrate, fit_platt
+from finseg.risk._gbm_fit import SHAPES, booster_params, dataset, hold_out, rank_auc
 
 SMALL = {"n_estimators": 500, "learning_rate": 0.1, "cv": 3, "early_stopping_rounds": 20}
 
@@ -185,6 +189,8 @@ def test_hold_out_path_fits_one_booster_on_the_other_rows() -> None:
     X, y = _borrowers(n=20_000, seed=3)
     m = GBMModel({"leverage": 1, "coverage": -1}, holdout_from=10_000, **SMALL).fit(X, y)
     assert m.validation_ == "holdout"
+    assert m.shape_ == "large" and m.tree_params_["colsample_bytree"] == 0.8
+    assert isinstance(m.calibrator_, (PlattMap, IsotonicRegression))
     assert len(m.cv_auc_) == 1 and m.cv_auc_[0] > 0.65
     assert m.booster_.num_trees() == m.best_iteration_ < SMALL["n_estimators"]
     assert set(m.calibration_scores_) == {"isotonic", "sigmoid", "none"}
@@ -234,10 +240,8 @@ def test_a_blend_averages_the_margins_and_contributions_of_both_boosters(data) -
     m = GBMModel(**SMALL).fit(X.head(3000), y[:3000])
     m.shape_ = "blend"  # force the blend path of scoring with both shapes' boosters
     shapes = m._shapes()
-    from finseg.risk._gbm_fit import booster_params, dataset
-
     seed = 1
-    params = [booster_params(s, m.learning_rate, m.monotone_constraints_, 1, seed)
+    params = [booster_params(s, m.learning_rate_, m.monotone_constraints_, 1, seed)
               for s in shapes.values()]  # fmt: skip
     smallest = min(params, key=lambda p: p["min_data_in_leaf"])
     train = dataset(m._matrix(X.head(3000), reset=False), y[:3000].astype(float),
@@ -248,3 +252,49 @@ def test_a_blend_averages_the_margins_and_contributions_of_both_boosters(data) -
     np.testing.assert_allclose(m.raw_margin(X.head(50)), expected)
     reasons = m.reasons(X.head(50))
     assert list(reasons.columns) == ["reason_1", "reason_2", "reason_3"]
+
+
+def test_default_learning_rate_depends_on_the_validation_path(data) -> None:
+    X, y = data
+    quick = {"n_estimators": 30, "cv": 2, "early_stopping_rounds": 5}
+    assert GBMModel(**quick).fit(X, y).learning_rate_ == 0.05
+    assert GBMModel(holdout_from=len(y), **quick).fit(X, y).learning_rate_ == 0.1
+    assert GBMModel(learning_rate=0.2, holdout_from=len(y), **quick).fit(X, y).learning_rate_ == 0.2
+
+
+def test_hold_out_margins_are_the_boosters_raw_scores(data) -> None:
+    """The hold-out margins come from LightGBM's binned hold-out scores, not a prediction from
+    the raw features; both must agree, and the AUC must be the one of those margins."""
+    X, y = data
+    m = GBMModel({"leverage": 1, "coverage": -1}, **SMALL).fit(X, y)  # for the coding only
+    matrix, y01 = m._matrix(X, reset=False), y.astype(float)
+    params = booster_params(SHAPES["large"], 0.1, m.monotone_constraints_, 1, 0)
+    data_ = dataset(matrix, y01, m._categorical_indices(), params)
+    valid = np.arange(len(y)) % 4 == 0
+    split = np.flatnonzero(~valid), np.flatnonzero(valid)
+    booster, margin, auc = hold_out(params, data_, y01, split, 200, 10)
+    assert booster.current_iteration() < 200
+    np.testing.assert_allclose(margin, booster.predict(matrix[valid], raw_score=True), atol=1e-9)
+    assert auc == pytest.approx(roc_auc_score(y[valid], margin), abs=1e-12)
+
+
+def test_rank_auc_matches_scikit_learn_with_ties() -> None:
+    rng = np.random.default_rng(5)
+    y = rng.random(5000) < 0.07
+    score = np.round(rng.normal(size=5000) + y, 1)  # many ties, also across the classes
+    assert rank_auc(y, score) == pytest.approx(roc_auc_score(y, score), abs=1e-12)
+
+
+def test_platt_map_matches_logistic_regression_and_reads_old_calibrators() -> None:
+    rng = np.random.default_rng(6)
+    margin = rng.normal(-2.5, 1.2, 20_000)
+    y = (rng.random(20_000) < 1 / (1 + np.exp(-(0.8 * margin + 0.3)))).astype(float)
+    platt = fit_platt(margin, y)
+    reference = LogisticRegression(C=1e6, tol=1e-10, max_iter=1000).fit(margin[:, None], y)
+    assert platt.slope == pytest.approx(reference.coef_[0, 0], abs=1e-4)
+    assert platt.intercept == pytest.approx(reference.intercept_[0], abs=1e-4)
+    # a model pickled when the Platt map was a LogisticRegression still scores the same way
+    old = calibrate(reference, margin[:100])
+    np.testing.assert_allclose(calibrate(platt, margin[:100]), old, atol=1e-5)
+    separable = fit_platt(np.array([-2.0, -1.0, 1.0, 2.0]), np.array([0, 0, 1, 1]))
+    assert np.isfinite([separable.slope, separable.intercept]).all()

@@ -1,18 +1,31 @@
-"""The scorecard PD model: optimal binning → WoE → logistic regression → points.
+"""The scorecard PD model: bins per characteristic → log-odds term per bin → points.
 
-A scikit-learn classifier.  ``fit`` bins every characteristic with optbinning (missing values
-in a bin of their own with their empirical WoE — on Polish bankruptcy data treating missing as
-neutral costs ~0.08 AUC), prunes by IV, by WoE correlation and by forward stepwise AIC, fits a
-logistic regression on WoE and scales it to points.  Scoring is compiled to array look-ups
-(``np.searchsorted`` over the split points), never optbinning's transform, and can be exported
-as one SQL expression.  Every characteristic left out is in ``dropped_`` with the reason.
+A scikit-learn classifier with two ways to find the bins and their terms:
+
+* ``binning="stumps"``: bagged boosted stumps — the additive model of the Explainable
+  Boosting Machine — give every characteristic's bins and log-odds terms jointly (see
+  :mod:`finseg.risk._stumps`).
+* ``binning="optimal"``: optbinning per characteristic, pruning by IV, by WoE correlation and
+  by forward stepwise AIC, a logistic regression on WoE and a per-bin L2 refit.
+* ``binning="auto"`` (default): stumps from :data:`~finseg.risk._stumps.AUTO_STUMPS_FROM`
+  rows, optimal below — chosen from ``docs/benchmarks.md``: stumps win on Polish year 1,
+  Taiwan and HELOC (5,400–8,400 training rows) and on Polish year 5 (4,700, so ``"auto"``
+  keeps the optimal card there), the optimal card on the 800-row German credit folds, where
+  the stumps' early stopping on 160-row folds is too noisy.  (Choosing by out-of-fold AUC
+  was tried and lost: the stumps' early-stopped folds flatter them.)
+
+Either way missing values are a bin of their own with a learned term (on Polish bankruptcy
+data treating missing as neutral costs ~0.08 AUC).  Scoring is compiled to array look-ups
+(``np.searchsorted`` over the split points), never optbinning's or LightGBM's predict, and can
+be exported as one SQL expression.  Every characteristic left out is in ``dropped_`` with the
+reason.
 
 >>> import numpy as np, pandas as pd
 >>> rng = np.random.default_rng(0)
 >>> X = pd.DataFrame({"leverage": rng.uniform(0, 1, 1000), "noise": rng.normal(size=1000)})
 >>> y = (rng.random(1000) < 0.05 + 0.4 * X["leverage"]).astype(int)
 >>> trends = {"leverage": "ascending", "noise": "auto_asc_desc"}
->>> model = ScorecardModel(monotonic=trends).fit(X, y)
+>>> model = ScorecardModel(monotonic=trends, binning="optimal").fit(X, y)
 >>> model.features_, model.dropped_
 (['leverage'], {'noise': 'IV 0.0147 < min_iv 0.02'})
 >>> model.points(X.head(2)).round(1).tolist()
@@ -31,7 +44,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.utils import Tags
+from sklearn.utils import Tags, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
@@ -41,6 +54,13 @@ from finseg.risk._points import sql_number as _num
 from finseg.risk._scorecard_input import ScorecardInput
 from finseg.risk._scorecard_refit import refit_bins
 from finseg.risk._selection import fit_logit, forward_stepwise, prune_correlated, prune_iv
+from finseg.risk._stumps import (
+    AUTO_STUMPS_FROM,
+    fit_stumps,
+    spread,
+    stump_directions,
+    woe_slope,
+)
 
 __all__ = ["MONOTONIC_TRENDS", "ScorecardModel"]
 
@@ -55,16 +75,29 @@ class ScorecardModel(ScorecardInput, ClassifierMixin, BaseEstimator):
     ----------
     monotonic : dict of str to str, default=None
         Event-rate trend per characteristic: ``"ascending"`` (risk rises with the value, e.g.
-        leverage), ``"descending"`` or ``"auto_asc_desc"``; others get ``"auto_heuristic"``.
+        leverage), ``"descending"`` or ``"auto_asc_desc"``; others get ``"auto_heuristic"``
+        (``binning="stumps"``: unconstrained; ``"auto_asc_desc"`` takes the direction of the
+        characteristic's rank correlation with the default flag).
+    binning : {"auto", "stumps", "optimal"}, default="auto"
+        ``"stumps"``: bins and terms from bagged boosted depth-1 trees (EBM-style additive
+        model, :mod:`finseg.risk._stumps`); the IV, correlation, selection and WoE-regression
+        parameters below are then unused.  ``"optimal"``: optbinning + logistic regression.
+        ``"auto"``: stumps from ``AUTO_STUMPS_FROM`` (5,000) rows, else optimal (``binning_``).
+    max_bins : int, default=12
+        ``binning="stumps"``: most bins per characteristic (missing bin not counted).
+    min_bin_size : float, default=0.02
+        ``binning="stumps"``: smallest share of the rows on either side of a stump's split.
     max_n_prebins, min_prebin_size : int, float, default=20, 0.05
-        optbinning's pre-binning: most pre-bins and smallest pre-bin share.
+        optbinning's pre-binning: most pre-bins and smallest pre-bin share (``"optimal"``; for
+        ``"stumps"`` they still group the categories of a categorical characteristic).
     min_iv : float, default=0.02
         Characteristics with a lower information value are dropped.
     max_corr : float, default=1.0
         Of two characteristics whose WoE correlate above this, the lower-IV one is dropped
         (1.0: none; the ridge refit copes with correlated characteristics).
     max_features : int, default=100
-        Most characteristics in the scorecard.
+        Most characteristics in the scorecard (``"stumps"``: those with the largest spread of
+        terms are kept).
     selection : {"stepwise", "iv"}, default="iv"
         ``"stepwise"``: forward selection by AIC of the logistic regression (no
         cross-validation), stopping when AIC no longer falls; ``"iv"``: the highest-IV ones.
@@ -81,7 +114,7 @@ class ScorecardModel(ScorecardInput, ClassifierMixin, BaseEstimator):
     base_score, base_odds, pdo : float, default=600, 50, 20
         ``base_score`` points mean good:bad odds ``base_odds``; ``pdo`` points double them.
     random_state : int, RandomState or None, default=0
-        Passed to the logistic regression.
+        Seed of the stumps' bags and feature sampling; passed to the logistic regression.
 
     Attributes
     ----------
@@ -92,15 +125,23 @@ class ScorecardModel(ScorecardInput, ClassifierMixin, BaseEstimator):
         of each bin, missing bin last.
     coef_ : ndarray of shape (1, len(features_))
         Logistic regression of the default flag on WoE (each β ≤ 0: WoE is higher when safer);
-        with ``coding="bins"`` the start of the per-bin refit, whose terms are in ``bins_``.
+        with ``coding="bins"`` the start of the per-bin refit, whose terms are in ``bins_``;
+        with ``binning="stumps"`` the count-weighted slope of each characteristic's terms on
+        its WoE (descriptive: the terms themselves are in ``bins_``).
     intercept_ : ndarray of shape (1,)
         Intercept ``α`` of the log-odds ``α + Σ`` (bin terms ``bins_[f].logit``).
     refit_status_ : str
         ``"converged"``, ``"max sweeps reached (…)"`` or ``"not run (…)"``: the per-bin refit.
+    binning_ : str
+        The binning used: ``"stumps"`` or ``"optimal"``.
+    stump_rounds_ : list of int
+        ``binning="stumps"``: the early-stopped number of stumps of each bag (empty otherwise,
+        and when too few defaults to early-stop left an intercept-only card).
     iv_ : dict of str to float
         Information value of every characteristic binned successfully.
     binning_status_ : dict of str to str
-        optbinning's solver status per characteristic (``"ERROR: …"`` when it raised).
+        optbinning's solver status per characteristic (``"ERROR: …"`` when it raised); with
+        ``binning="stumps"`` ``"STUMPS (k splits)"`` or ``"NOT SPLIT"``.
     dropped_ : dict of str to str
         Every characteristic not in the scorecard, with the reason.
     classes_, n_features_in_, feature_names_in_ : as in scikit-learn.
@@ -108,6 +149,9 @@ class ScorecardModel(ScorecardInput, ClassifierMixin, BaseEstimator):
 
     _parameter_constraints: ClassVar[dict] = {
         "monotonic": [dict, None],
+        "binning": [StrOptions({"auto", "stumps", "optimal"})],
+        "max_bins": [Interval(Integral, 1, None, closed="left")],
+        "min_bin_size": [Interval(Real, 0, 0.5, closed="right")],
         "max_n_prebins": [Interval(Integral, 2, None, closed="left")],
         "min_prebin_size": [Interval(Real, 0, 0.5, closed="right")],
         "min_iv": [Interval(Real, 0, None, closed="left")],
@@ -126,6 +170,9 @@ class ScorecardModel(ScorecardInput, ClassifierMixin, BaseEstimator):
     def __init__(
         self,
         monotonic: dict[str, str] | None = None,
+        binning: str = "auto",
+        max_bins: int = 12,
+        min_bin_size: float = 0.02,
         max_n_prebins: int = 20,
         min_prebin_size: float = 0.05,
         min_iv: float = 0.02,
@@ -141,6 +188,9 @@ class ScorecardModel(ScorecardInput, ClassifierMixin, BaseEstimator):
         random_state: int | None = 0,
     ) -> None:
         self.monotonic = monotonic
+        self.binning = binning
+        self.max_bins = max_bins
+        self.min_bin_size = min_bin_size
         self.max_n_prebins = max_n_prebins
         self.min_prebin_size = min_prebin_size
         self.min_iv = min_iv
@@ -205,6 +255,24 @@ class ScorecardModel(ScorecardInput, ClassifierMixin, BaseEstimator):
         names = self._names()
         self._check_monotonic(names)
         data = {n: self._prepare(c, n, self._kind(c)) for n, c in zip(names, columns, strict=True)}
+        self.stump_rounds_: list[int] = []
+        self.binning_ = self.binning
+        if self.binning == "auto":
+            self.binning_ = "stumps" if len(target) >= AUTO_STUMPS_FROM else "optimal"
+        if self.binning_ == "stumps":
+            self._fit_stumps(data, target)
+        else:
+            self._fit_optimal(data, target)
+        return self
+
+    def _seed(self) -> int:
+        """An int seed for LightGBM and the bag folds from ``random_state``."""
+        if isinstance(self.random_state, Integral):
+            return int(self.random_state)
+        return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+
+    def _fit_optimal(self, data: dict[str, np.ndarray | pd.Series], target: np.ndarray) -> None:
+        """optbinning, IV / correlation / stepwise selection, WoE regression, per-bin refit."""
         binned = self._bin_all(data, target)
         self.iv_ = {n: float(fb.iv.sum()) for n, fb in binned.items()}
         kept, dropped = prune_iv(self.iv_, self.min_iv)
@@ -212,7 +280,27 @@ class ScorecardModel(ScorecardInput, ClassifierMixin, BaseEstimator):
         chosen, more = prune_correlated(woe[:, : len(kept)], kept, self.max_corr)
         chosen, most = self._select(woe[:, [kept.index(n) for n in chosen]], target, chosen)
         self._finish(binned, data, target, chosen, dropped | more | most)
-        return self
+
+    def _fit_stumps(self, data: dict[str, np.ndarray | pd.Series], target: np.ndarray) -> None:
+        """Bins and terms from bagged boosted stumps; the largest-spread ``max_features`` kept."""
+        directions = stump_directions(self.monotonic or {}, data, target)
+        fit = fit_stumps(data, target, directions, self.min_bin_size, self.max_bins, self._seed())
+        self.binning_status_ = fit.status
+        self.stump_rounds_ = fit.rounds
+        self.iv_ = {n: float(fb.iv.sum()) for n, fb in fit.bins.items()}
+        ranked = sorted(fit.bins, key=lambda n: (-spread(fit.bins[n]), n))
+        chosen = ranked[: self.max_features]
+        self.dropped_ = {n: f"beyond max_features={self.max_features} by spread of terms"
+                         for n in ranked[self.max_features :]}  # fmt: skip
+        for name, state in fit.status.items():
+            if state == "NOT SPLIT":
+                self.dropped_[name] = "not split by any boosted stump"
+            elif state.startswith("ERROR"):
+                self.dropped_[name] = f"binning failed: {state}"
+        self.coef_ = np.array([[woe_slope(fit.bins[n]) for n in chosen]])
+        self.refit_status_ = "not run (binning='stumps')"
+        terms = [fit.bins[n].logit[:-1] for n in chosen]
+        self._scale({n: fit.bins[n] for n in chosen}, chosen, terms, fit.alpha)
 
     def _bin_all(
         self, data: dict[str, np.ndarray | pd.Series], target: np.ndarray
@@ -269,6 +357,13 @@ class ScorecardModel(ScorecardInput, ClassifierMixin, BaseEstimator):
             terms, alpha, self.refit_status_ = refit_bins(
                 [index[n] for n in chosen], terms, direction, target, self.bin_C, alpha
             )
+        self._scale(binned, chosen, terms, alpha)
+
+    def _scale(
+        self, binned: dict[str, FeatureBins], chosen: list[str], terms: list, alpha: float
+    ) -> None:
+        """``features_``, ``intercept_``, ``bins_`` with their terms and points per bin."""
+        self.features_ = chosen
         self.intercept_ = np.array([alpha])
         factor, offset = scaling(self.base_score, self.base_odds, self.pdo)
         self.bins_ = {}
