@@ -10,7 +10,16 @@ from pathlib import Path
 from _machine import Machine
 from _measure import Runs
 
-__all__ = ["MARKER", "Result", "Target", "markdown", "text_table", "write_doc", "write_section"]
+__all__ = [
+    "MARKER",
+    "Result",
+    "Target",
+    "markdown",
+    "publish",
+    "text_table",
+    "write_doc",
+    "write_section",
+]
 
 #: Everything below this line in the doc belongs to other benchmarks and is kept as is.
 MARKER = "<!-- other benchmarks below -->"
@@ -195,3 +204,13 @@ def write_section(path: Path, heading: str, section: str) -> None:
     else:
         below = below.rstrip("\n") + "\n\n" + section
     path.write_text(above + MARKER + below, encoding="utf-8")
+
+
+def publish(section: str, path: Path | None, heading: str) -> None:
+    """Print ``section`` and, when ``path`` is given (``--write``), put it into that file
+    with :func:`write_section`."""
+    print()
+    print(section)
+    if path:
+        write_section(path, heading, section)
+        print(f"wrote the section to {path}")

@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from _machine import describe
-from _report import write_section
+from _report import publish
 
 HEADING = "## Credit allocation / 信贷额度分配"
 CASES = {  # name: (customers, mode, target seconds, target peak MB)
@@ -314,11 +314,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{case}: {verdict(r)}  " + json.dumps({k: v for k, v in r.items() if k != "case"}))
     section = markdown(rows, machine.lines(), " ".join(["python benchmarks/allocation_bench.py",
                                                          *argv]))  # fmt: skip
-    print()
-    print(section)
-    if args.write:
-        write_section(args.write, HEADING, section)
-        print(f"wrote the section to {args.write}")
+    publish(section, args.write, HEADING)
     return 0
 
 

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from _machine import describe
-from _report import write_section
+from _report import publish
 
 HEADING = "## Monitoring / 组合监控"
 TARGET_SECONDS = 20.0
@@ -205,11 +205,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(rows[-1]))
     command = " ".join(["python benchmarks/monitoring_bench.py", *argv])
     section = markdown(args.customers, rows, machine.lines(), command)
-    print()
-    print(section)
-    if args.write:
-        write_section(args.write, HEADING, section)
-        print(f"wrote the section to {args.write}")
+    publish(section, args.write, HEADING)
     return 0
 
 

@@ -36,7 +36,7 @@ from pathlib import Path
 # Run as a script, ``benchmarks/`` is on sys.path and the helpers import as top-level modules.
 from _inputs import canonical_parquet, ensure_input
 from _machine import describe
-from _report import write_section
+from _report import publish
 
 HEADING = "## Strategy decisions / 差异化策略决策"
 ACCEPTANCE_ROWS = 1_000_000
@@ -221,11 +221,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[{scenario}] {verdict(results[scenario], rows, judged)}", flush=True)
     command = " ".join(["python benchmarks/strategy_bench.py", *argv])
     section = markdown(results, rows, judged, machine.lines(), command)
-    print()
-    print(section)
-    if args.write:
-        write_section(args.write, HEADING, section)
-        print(f"wrote the section to {args.write}")
+    publish(section, args.write, HEADING)
     return 0
 
 
