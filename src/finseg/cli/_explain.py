@@ -30,6 +30,8 @@ def _value(row: pd.Series, column: str) -> Any:
 
 def _price_parts(row: pd.Series, policy: Any) -> dict[str, float]:
     """The components of the customer's price under the run's policy (before clipping)."""
+    from finseg.strategy import price_parts
+
     strategy, capital = policy.strategy, policy.allocation
     pd_used = max(_value(row, "scenario_pd") or 1.0, capital.pd_floor)
     lgd, k = _value(row, "lgd") or 0.0, _value(row, "capital_k") or 0.0
@@ -37,15 +39,7 @@ def _price_parts(row: pd.Series, policy: Any) -> dict[str, float]:
     spread = strategy.product(product).spread if product in {p.id for p in strategy.products} else 0
     members = set(filter(None, str(_value(row, "programmes") or "").split(",")))
     discount = max((p.price_discount for p in strategy.programmes if p.id in members), default=0)
-    return {
-        "base_rate": strategy.pricing.base_rate,
-        "expected_loss": pd_used * lgd,
-        "capital": capital.hurdle_rate * k,
-        "opex": capital.opex_rate,
-        "margin": strategy.pricing.margin,
-        "product_spread": spread,
-        "programme_discount": -discount,
-    }
+    return price_parts(pd_used, lgd, k, spread, discount, strategy.pricing, capital)
 
 
 def customer_decision(results: pd.DataFrame, policy: Any, customer: str, lang: str) -> dict:

@@ -1,7 +1,7 @@
 """UI strings of the strategy report section, in Chinese and English; merged into
 :data:`finseg.reporting._i18n.CATALOGUE`.  Products, programmes, rules and scenarios are
-named by the run's policy (:attr:`ReportContext.strategy_labels`); the codes the strategy
-stage adds on its own (``decline:no_product`` …) are named here."""
+named by the run's policy (:attr:`ReportContext.strategy_labels`), and the codes the strategy
+stage adds on its own (``decline:no_product`` …) by :data:`finseg.strategy._reasons.BUILT_IN`."""
 
 from __future__ import annotations
 
@@ -108,32 +108,4 @@ STRATEGY_STRINGS: dict[str, tuple[str, str]] = {
     "strategy.decision.refer": ("转人工审批", "Refer"),
     "strategy.decision.decline": ("拒绝", "Decline"),
     "strategy.decision.total": ("合计", "Total"),
-    "strategy.cap.requested": ("申请金额", "Requested amount"),
-    "strategy.cap.capacity": ("还款能力测算", "Repayment capacity"),
-    "strategy.cap.collateral": ("押品价值", "Collateral value"),
-    "strategy.cap.regulatory": ("单一客户监管限额", "Regulatory single-customer cap"),
-    "strategy.cap.product": ("产品单户上限", "Product maximum"),
-    "strategy.cap.baseline": ("不高于基准情景额度", "Baseline limit (tightening scenario)"),
-    "strategy.reason.decline.no_product": ("无可准入产品", "No eligible product"),
-    "strategy.reason.decline.below_min_grade": (
-        "情景等级低于可接受的最差等级",
-        "Scenario grade below the worst acceptable grade",
-    ),
-    "strategy.reason.decline.no_grade": ("无风险等级", "No risk grade"),
-    "strategy.reason.decline.limit_below_minimum": (
-        "额度低于产品最低授信金额",
-        "Limit below the product's minimum amount",
-    ),
-    "strategy.reason.refer.review_level": (
-        "审批层级达到转人工标准",
-        "Review level high enough to refer",
-    ),
-    "strategy.reason.refer.collateral_short": (
-        "未提供所需担保",
-        "Required security not held",
-    ),
-    "strategy.reason.decision.baseline": (
-        "基准情景下的决策更严格",
-        "Stricter decision under the baseline scenario",
-    ),
 }

@@ -6,7 +6,8 @@ the most frequent decline and referral reasons.
 Everything is a group-by over categorical columns of the results (a million customers take
 well under a second); reason codes and programme lists are split once per distinct value,
 never once per customer.  Products, programmes, rules and scenarios are named by the run's
-policy (:attr:`ReportContext.strategy_labels`, made by :func:`strategy_labels`).
+policy (:attr:`ReportContext.strategy_labels`, made by :func:`strategy_labels`, which is
+:func:`finseg.strategy.code_names`).
 """
 
 from __future__ import annotations
@@ -20,12 +21,13 @@ import pandas as pd
 
 from finseg.reporting._charts import _base, _plain, bar_chart, bar_height
 from finseg.reporting._context import ReportContext
-from finseg.reporting._i18n import t_or
 from finseg.reporting._sections import Chart, ExcelHint, NumFmt, Section, Table, register_section
 from finseg.strategy import CAPS, DECISIONS, SEPARATOR, CollateralLevel, ReviewLevel
+from finseg.strategy import code_names as strategy_labels
+from finseg.strategy._reasons import BUILT_IN
 
 if TYPE_CHECKING:
-    from finseg.strategy import StrategyPolicy
+    pass
 
 __all__ = ["decisions_chart", "limits_chart", "strategy_labels", "strategy_section"]
 
@@ -35,21 +37,6 @@ _TOP = 10
 _COLOURS = {"approve": "#3a9a6b", "refer": "#e0a72c", "decline": "#c2453d"}
 _SUMS = ("limit", "requested_amount", "expected_loss", "rwa")
 _BASELINE = "decision:baseline"  # a tightening scenario kept the baseline's stricter decision
-
-
-def strategy_labels(policy: StrategyPolicy) -> dict[str, tuple[str, str]]:
-    """``(zh, en)`` labels of a strategy policy, keyed as codes in ``decision_reasons``.
-
-    >>> from finseg.strategy import StrategyPolicy
-    >>> labels = strategy_labels(StrategyPolicy())
-    >>> labels["product:ip_pledge"], labels["scenario:baseline"][1]
-    (('知识产权质押贷款', 'IP pledge loan'), 'Baseline')
-    """
-    groups = (("product", policy.products), ("programme", policy.programmes),
-              ("review", policy.review), ("decline", policy.decline),
-              ("refer", policy.refer), ("covenant", policy.covenants))  # fmt: skip
-    labels = {f"{kind}:{item.id}": (item.zh, item.en) for kind, items in groups for item in items}
-    return labels | {f"scenario:{k}": (s.zh, s.en) for k, s in policy.scenarios.items()}
 
 
 @register_section("strategy", order=_ORDER)
@@ -152,11 +139,11 @@ def _codes_in(ctx: ReportContext, prefix: str) -> list[str]:
 
 
 def _label(ctx: ReportContext, code: str) -> str:
-    """The label of a strategy code: the policy's, else the catalogue's, else the id."""
-    names = ctx.strategy_labels.get(code)
+    """The name of a strategy code: the run policy's, else the stage's own, else the id."""
+    names = ctx.strategy_labels.get(code) or BUILT_IN.get(code)
     if names is not None:
         return names[0] if ctx.lang == "zh" else names[1]
-    return t_or(f"strategy.reason.{code.replace(':', '.')}", ctx.lang, code.split(":", 1)[-1])
+    return code.split(":", 1)[-1]
 
 
 def _decision(ctx: ReportContext, decision: str) -> str:
@@ -351,7 +338,7 @@ def _distribution(ctx: ReportContext, frame: pd.DataFrame, column: str, order: l
 def _binding_table(ctx: ReportContext, frame: pd.DataFrame) -> Table:
     present = [str(c) for c in frame["limit_binding"].dropna().unique()]
     order = [c for c in _order([*CAPS, "baseline"], present)]
-    names = [t_or(f"strategy.cap.{c}", ctx.lang, c) for c in order]
+    names = [_label(ctx, f"cap:{c}") for c in order]
     return _distribution(ctx, frame, "limit_binding", order, names,
                          ctx.t("strategy.table.binding"), ctx.t("strategy.col.cap"))  # fmt: skip
 

@@ -35,9 +35,15 @@ from finseg.strategy._policy import (
     StrategyPolicy,
 )
 from finseg.strategy._policy_diff import policy_rule_diff, strategy_diff
-from finseg.strategy._reasons import SEPARATOR, explain, reason_labels, split_reasons
+from finseg.strategy._reasons import (
+    SEPARATOR,
+    code_names,
+    explain,
+    reason_labels,
+    split_reasons,
+)
 from finseg.strategy._replay import replay_payload, replay_run
-from finseg.strategy._stage import CAPS, DECISIONS, STRATEGY_OUTPUT, strategy_stage
+from finseg.strategy._stage import CAPS, DECISIONS, STRATEGY_OUTPUT, price_parts, strategy_stage
 
 __all__ = [
     "CAPS",
@@ -60,6 +66,7 @@ __all__ = [
     "ReviewRule",
     "Scenario",
     "StrategyPolicy",
+    "code_names",
     "compare_payload",
     "compare_scenarios",
     "explain",
@@ -68,6 +75,7 @@ __all__ = [
     "marketing_overview",
     "pick_scenarios",
     "policy_rule_diff",
+    "price_parts",
     "reason_labels",
     "redecide",
     "replay_payload",

@@ -17,10 +17,21 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from finseg.strategy._levels import CollateralLevel
+
 if TYPE_CHECKING:
     from finseg.strategy._policy import StrategyPolicy
 
-__all__ = ["BUILT_IN", "SEPARATOR", "Reasons", "explain", "reason_labels", "split_reasons"]
+__all__ = [
+    "BUILT_IN",
+    "KINDS",
+    "SEPARATOR",
+    "Reasons",
+    "code_names",
+    "explain",
+    "reason_labels",
+    "split_reasons",
+]
 
 #: Between two reason codes in ``decision_reasons``.
 SEPARATOR = " | "
@@ -104,52 +115,78 @@ def split_reasons(text: str | None) -> list[str]:
     return text.split(SEPARATOR)
 
 
-#: Labels of the reason codes the stage itself emits (not rules of the policy).
+#: The opening of a reason sentence, by the code's prefix.
+KINDS: dict[str, tuple[str, str]] = {
+    "product": ("推荐产品", "Recommended product"),
+    "programme": ("政策计划", "Policy programme"),
+    "cap": ("额度上限", "Limit cap"),
+    "collateral": ("担保要求", "Security required"),
+    "review": ("审批层级规则", "Review rule"),
+    "covenant": ("约束条款", "Covenant"),
+    "decline": ("拒绝", "Decline"),
+    "refer": ("转人工", "Refer"),
+    "decision": ("决策", "Decision"),
+}
+
+#: Names of the codes the stage itself emits (not rules of the policy); the one place they
+#: are named, for ``finseg explain`` and the report alike.
 BUILT_IN: dict[str, tuple[str, str]] = {
-    "cap:requested": ("额度上限：申请金额", "Limit cap: the requested amount"),
-    "cap:capacity": ("额度上限：还款能力测算", "Limit cap: repayment capacity"),
-    "cap:collateral": ("额度上限：押品价值 × 抵质押率", "Limit cap: collateral value × LTV"),
-    "cap:regulatory": ("额度上限：监管单一客户限额", "Limit cap: regulatory single-customer cap"),
-    "cap:product": ("额度上限：产品单户上限", "Limit cap: the product's maximum"),
-    "cap:baseline": ("额度上限：不高于基准情景额度", "Limit cap: not above the baseline limit"),
-    "collateral:none": ("担保要求：信用", "Security required: none"),
-    "collateral:guarantee": ("担保要求：保证", "Security required: a guarantee"),
-    "collateral:secured": ("担保要求：抵质押", "Security required: a pledge or mortgage"),
+    "cap:requested": ("申请金额", "Requested amount"),
+    "cap:capacity": ("还款能力测算", "Repayment capacity"),
+    "cap:collateral": ("押品价值 × 抵质押率", "Collateral value × LTV"),
+    "cap:regulatory": ("单一客户监管限额", "Regulatory single-customer cap"),
+    "cap:product": ("产品单户上限", "Product maximum"),
+    "cap:baseline": ("不高于基准情景额度", "Baseline limit (tightening scenario)"),
+    **{f"collateral:{lv.value}": (lv.label("zh"), lv.label("en")) for lv in CollateralLevel},
     "collateral_short": ("客户担保不满足要求", "The customer's security falls short"),
-    "review:baseline": ("审批层级：不低于基准情景", "Review level: at least the baseline's"),
-    "decision:baseline": ("决策：不宽于基准情景", "Decision: no more lenient than baseline"),
-    "decline:no_grade": ("拒绝：无风险等级", "Decline: no risk grade"),
-    "decline:below_min_grade": ("拒绝：情景等级低于最低要求",
-                                "Decline: scenario grade below the minimum"),
-    "decline:no_product": ("拒绝：无可准入产品", "Decline: no eligible product"),
-    "decline:limit_below_minimum": ("拒绝：额度低于产品最低金额",
-                                    "Decline: limit below the product minimum"),
-    "refer:review_level": ("转人工：审批层级达到贷审会",
-                           "Refer: the review level reaches the committee"),
-    "refer:collateral_short": ("转人工：需补充担保", "Refer: security to be arranged"),
+    "review:baseline": ("不低于基准情景的审批层级", "At least the baseline's review level"),
+    "decision:baseline": ("基准情景下的决策更严格",
+                          "Stricter decision under the baseline scenario"),
+    "decline:no_grade": ("无风险等级", "No risk grade"),
+    "decline:below_min_grade": ("情景等级低于可接受的最差等级",
+                                "Scenario grade below the worst acceptable grade"),
+    "decline:no_product": ("无可准入产品", "No eligible product"),
+    "decline:limit_below_minimum": ("额度低于产品最低授信金额",
+                                    "Limit below the product's minimum amount"),
+    "refer:review_level": ("审批层级达到转人工标准", "Review level high enough to refer"),
+    "refer:collateral_short": ("未提供所需担保", "Required security not held"),
 }  # fmt: skip
 
 
+def code_names(cfg: StrategyPolicy) -> dict[str, tuple[str, str]]:
+    """``(zh, en)`` names of every code a policy's decisions use, keyed as in
+    ``decision_reasons`` (plus ``scenario:<id>``): the policy's own for its products,
+    programmes and rules, :data:`BUILT_IN` for the stage's.
+
+    >>> from finseg.strategy import StrategyPolicy
+    >>> names = code_names(StrategyPolicy())
+    >>> names["product:ip_pledge"], names["scenario:baseline"][1], names["cap:product"][1]
+    (('知识产权质押贷款', 'IP pledge loan'), 'Baseline', 'Product maximum')
+    """
+    groups = (("product", cfg.products), ("programme", cfg.programmes),
+              ("review", cfg.review), ("decline", cfg.decline), ("refer", cfg.refer),
+              ("covenant", cfg.covenants))  # fmt: skip
+    names = dict(BUILT_IN)
+    names.update({f"{kind}:{item.id}": (item.zh, item.en) for kind, items in groups
+                  for item in items})  # fmt: skip
+    return names | {f"scenario:{k}": (s.zh, s.en) for k, s in cfg.scenarios.items()}
+
+
 def reason_labels(cfg: StrategyPolicy) -> dict[str, tuple[str, str]]:
-    """``(zh, en)`` of every reason code a policy can emit, keyed as in ``decision_reasons``.
+    """``(zh, en)`` of every reason code a policy can emit as a sentence: the code's
+    :data:`KINDS` opening and its :func:`code_names` name.
 
     >>> from finseg.strategy import StrategyPolicy
     >>> labels = reason_labels(StrategyPolicy())
     >>> labels["product:ip_pledge"][1], labels["decline:no_product"][0]
     ('Recommended product: IP pledge loan', '拒绝：无可准入产品')
     """
-    kinds = {
-        "product": ("推荐产品", "Recommended product", cfg.products),
-        "programme": ("政策计划", "Policy programme", cfg.programmes),
-        "review": ("审批层级规则", "Review rule", cfg.review),
-        "covenant": ("约束条款", "Covenant", cfg.covenants),
-        "decline": ("拒绝", "Decline", cfg.decline),
-        "refer": ("转人工", "Refer", cfg.refer),
-    }
-    labels = dict(BUILT_IN)
-    for kind, (zh, en, items) in kinds.items():
-        for item in items:
-            labels[f"{kind}:{item.id}"] = (f"{zh}：{item.zh}", f"{en}: {item.en}")
+    labels = {}
+    for code, (zh, en) in code_names(cfg).items():
+        kind = KINDS.get(code.split(":", 1)[0]) if ":" in code else None
+        if code.startswith("scenario:"):
+            continue
+        labels[code] = (f"{kind[0]}：{zh}", f"{kind[1]}: {en}") if kind else (zh, en)
     for rule in cfg.review:
         zh, en = labels[f"review:{rule.id}"]
         labels[f"review:{rule.id}"] = (

@@ -45,6 +45,7 @@ from finseg.rules import compile_rule, evaluate, known_columns
 from finseg.strategy._policy import (
     CapacityBasis,
     CollateralLevel,
+    PricingPolicy,
     ProductDef,
     ReviewLevel,
     Scenario,
@@ -55,7 +56,7 @@ from finseg.strategy._reasons import Reasons, patterns
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
-__all__ = ["CAPS", "DECISIONS", "STRATEGY_OUTPUT", "strategy_stage"]
+__all__ = ["CAPS", "DECISIONS", "STRATEGY_OUTPUT", "price_parts", "strategy_stage"]
 
 #: The named caps of a limit, in the order they are reported.
 CAPS = ("requested", "capacity", "collateral", "regulatory", "product")
@@ -162,6 +163,33 @@ def _capacity(df: pd.DataFrame, product: ProductDef) -> np.ndarray:
     return np.maximum(np.nan_to_num(value, nan=0.0), 0.0)  # an unknown basis: no capacity
 
 
+def price_parts(
+    pd_used: Any,
+    lgd: Any,
+    k: Any,
+    spread: Any,
+    discount: Any,
+    pricing: PricingPolicy,
+    capital: AllocationPolicy,
+) -> dict[str, Any]:
+    """The components of a price (scalars or arrays), in order; their sum clipped to
+    ``[pricing.min_rate, pricing.max_rate]`` is the price.
+
+    >>> parts = price_parts(0.02, 0.45, 0.08, 0.0, 0.003, PricingPolicy(), AllocationPolicy())
+    >>> round(sum(parts.values()), 4), list(parts)[:3]
+    (0.06, ['base_rate', 'expected_loss', 'capital'])
+    """
+    return {
+        "base_rate": pricing.base_rate,
+        "expected_loss": pd_used * lgd,
+        "capital": capital.hurdle_rate * k,
+        "opex": capital.opex_rate,
+        "margin": pricing.margin,
+        "product_spread": spread,
+        "programme_discount": -discount,
+    }
+
+
 def _decide(
     df: pd.DataFrame,
     cfg: StrategyPolicy,
@@ -262,9 +290,8 @@ def _decide(
     discount = np.max(np.where(member, [p.price_discount for p in cfg.programmes], 0.0),
                       axis=1, initial=0.0)  # fmt: skip
     spreads = np.array([p.spread for p in cfg.products] + [0.0])[chosen]
-    price = (pricing.base_rate + p_used * lgd + capital.hurdle_rate * k_irb + capital.opex_rate
-             + pricing.margin + spreads - discount)  # fmt: skip
-    price = np.clip(price, pricing.min_rate, pricing.max_rate)
+    parts = price_parts(p_used, lgd, k_irb, spreads, discount, pricing, capital)
+    price = np.clip(sum(parts.values()), pricing.min_rate, pricing.max_rate)
 
     out = pd.DataFrame(index=df.index)
     out["scenario"] = pd.Categorical.from_codes(np.zeros(n, dtype=int), categories=[scn_id])
