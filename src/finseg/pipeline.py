@@ -53,7 +53,16 @@ from finseg.store import (
 from finseg.strategy import strategy_stage
 from finseg.workspace import Workspace
 
-__all__ = ["STAGES", "RunResult", "Stage", "file_sha256", "run_pipeline", "select_snapshot"]
+__all__ = [
+    "STAGES",
+    "RunResult",
+    "Stage",
+    "champion_id",
+    "file_sha256",
+    "run_pipeline",
+    "run_stages",
+    "select_snapshot",
+]
 
 RESULTS = "results.parquet"
 QUALITY = "quality.json"
@@ -186,15 +195,34 @@ def _clean_stale(ws: Workspace, stale: list[str]) -> None:
             shutil.rmtree(leftover, ignore_errors=True)
 
 
+def _canonical_champion(session: Any) -> Any:
+    """The workspace champion when it was trained on canonical portfolios (only such a model
+    can grade a run), else ``None``."""
+    champion = next((m for m in list_models(session) if m.status is ModelStatus.CHAMPION), None)
+    if champion is None or (champion.card or {}).get("params", {}).get("mode") != "canonical":
+        return None
+    return champion
+
+
+def champion_id(ws: Workspace) -> str:
+    """The id of the model a run in ``ws`` would grade with today: the canonical champion,
+    else the expert model."""
+    from finseg.risk._stage import EXPERT_MODEL_ID
+
+    with read_session(ws.engine()) as s:
+        champion = _canonical_champion(s)
+        return champion.id if champion is not None else EXPERT_MODEL_ID
+
+
 def _champion(ws: Workspace) -> dict[str, Any]:
     """Keyword arguments binding the workspace champion into the risk stage, or none.
 
-    Only a champion trained on canonical portfolios can grade a run; the model file is
-    checked against its recorded SHA-256 before it is loaded (a mismatch fails the run).
+    The model file is checked against its recorded SHA-256 before it is loaded (a mismatch
+    fails the run).
     """
     with read_session(ws.engine()) as s:
-        champion = next((m for m in list_models(s) if m.status is ModelStatus.CHAMPION), None)
-        if champion is None or (champion.card or {}).get("params", {}).get("mode") != "canonical":
+        champion = _canonical_champion(s)
+        if champion is None:
             return {}
         model, record = load_model(s, ws.models_dir, champion.id)
         return {"model": model, "model_id": record.id, "features": list(record.card["features"])}
@@ -209,7 +237,7 @@ def _adjuster(ws: Workspace, policy: Policy, on: date) -> Callable[..., pd.DataF
                    strategies=strategies)  # fmt: skip
 
 
-def _run_stages(
+def run_stages(
     frame: pd.DataFrame,
     ws: Workspace,
     policy: Policy,
@@ -218,6 +246,9 @@ def _run_stages(
     on: date | None = None,
     scenario: str | None = None,
 ) -> pd.DataFrame:
+    """Every stage of :data:`STAGES` over ``frame`` (canonical columns of one snapshot) with
+    ``policy``, the workspace champion and the expert adjustments in force on ``on``; stage
+    seconds go into ``timings``.  :func:`run_pipeline` and ``finseg policy replay`` use it."""
     bound = {
         "risk": _champion(ws),
         "strategy": {
@@ -302,7 +333,7 @@ def run_pipeline(
         timings["ingest"] = time.perf_counter() - t0
         if progress:
             progress("ingest", "导入" if ws.settings.language.value == "zh" else "Ingest", "done")
-        frame = _run_stages(frame, ws, policy, timings, progress, today, scenario)
+        frame = run_stages(frame, ws, policy, timings, progress, today, scenario)
         files = _write_results(part, result, frame, policy.segments.min_segment_size)
         part.rename(final)
         counts = {

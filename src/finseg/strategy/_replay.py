@@ -208,17 +208,6 @@ def replay_scenario(meta: dict[str, Any], draft: Policy, run_id: str) -> str:
     return scenario
 
 
-def _champion_id(ws: Workspace) -> str:
-    """The model a run would grade with today: the canonical champion, else the expert."""
-    from finseg.risk._stage import EXPERT_MODEL_ID
-    from finseg.store import ModelStatus, list_models, read_session
-
-    with read_session(ws.engine()) as s:
-        champion = next(iter(list_models(s, status=ModelStatus.CHAMPION)), None)
-        mode = (champion.card or {}).get("params", {}).get("mode") if champion else None
-        return champion.id if champion is not None and mode == "canonical" else EXPERT_MODEL_ID
-
-
 def _override_keys(ws: Workspace, results: pd.DataFrame, on: date) -> tuple[set, set]:
     """(stored, in force today for the run's day): ``(customer, field, id)`` of the expert
     adjustments that touch the run's customers."""
@@ -245,8 +234,10 @@ def _override_keys(ws: Workspace, results: pd.DataFrame, on: date) -> tuple[set,
 
 def _causes(ws: Workspace, results: pd.DataFrame, meta: dict, before: Policy,
             draft: Policy, on: date | None, full: bool) -> list[str]:  # fmt: skip
+    from finseg.pipeline import champion_id
+
     causes = upstream_sections(before, draft)
-    if set(meta.get("model_ids") or []) - {_champion_id(ws)}:
+    if set(meta.get("model_ids") or []) - {champion_id(ws)}:
         causes.append("champion")
     stored, in_force = _override_keys(ws, results, on or datetime.now(UTC).date())
     if stored != in_force:
@@ -256,9 +247,9 @@ def _causes(ws: Workspace, results: pd.DataFrame, meta: dict, before: Policy,
 
 def _rerun(ws: Workspace, results: pd.DataFrame, draft: Policy, on: date | None,
            scenario: str) -> pd.DataFrame:  # fmt: skip
-    from finseg.pipeline import _run_stages
+    from finseg.pipeline import run_stages
 
-    replayed = _run_stages(canonical_frame(results), ws, draft, {}, None, on=on,
+    replayed = run_stages(canonical_frame(results), ws, draft, {}, None, on=on,
                            scenario=scenario)  # fmt: skip
     same = replayed.index.equals(results.index) and replayed["customer_id"].equals(
         results["customer_id"]
