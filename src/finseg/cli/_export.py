@@ -42,13 +42,6 @@ _SHEETS = {  # key: (zh, en)
 }
 
 
-def _marketing_policy(policy: Any) -> Any:
-    """``strategy.marketing`` of the run's policy; the defaults while the policy has none."""
-    from finseg.strategy._marketing import MarketingPolicy
-
-    return getattr(getattr(policy, "strategy", None), "marketing", None) or MarketingPolicy()
-
-
 def _check_out(path: Path) -> None:
     if path.suffix.lower() != ".xlsx":
         raise UserError(f"--out {path}: expected an .xlsx file", f"--out {path}：应为 .xlsx 文件")
@@ -84,7 +77,7 @@ def marketing_frames(ws: Any, run_id: str, segment: str, lang: str) -> dict[str,
             f"--segment：未知分群 {segment!r}；可选：all、{'、'.join(names)}",
         )
     results = run_results(ws, run_id, _REQUIRED, ("to export marketing lists", "无法导出营销名单"))
-    marketing, grades = _marketing_policy(policy), policy.risk.master_scale.labels
+    marketing, grades = policy.strategy.marketing, policy.risk.master_scale.labels
     chosen = results if segment == "all" else results[(results["segment"] == segment).to_numpy()]
     return {
         "overview": marketing_overview(results, marketing, grades, lang, names=names),
