@@ -114,6 +114,9 @@ class RunResult:
     run_dir: Path
     timings: dict[str, float] = field(default_factory=dict)
     quarantined: int = 0
+    #: Segments of the policy's taxonomy that no customer of the run falls into: a warning
+    #: (a misspelt value or an impossible condition leaves a segment empty without an error).
+    empty_segments: list[str] = field(default_factory=list)
 
     @property
     def results(self) -> Path:
@@ -125,6 +128,7 @@ class RunResult:
             "status": self.status,
             "rows": self.rows,
             "quarantined": self.quarantined,
+            "empty_segments": self.empty_segments,
             "seconds": round(self.seconds, 3),
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
             "run_dir": str(self.run_dir),
@@ -370,7 +374,16 @@ def run_pipeline(
         final,
         timings,
         result.report.rows_quarantined,
+        _empty_segments(frame, policy),
     )
+
+
+def _empty_segments(frame: pd.DataFrame, policy: Policy) -> list[str]:
+    """The taxonomy's segments (in policy order) that no customer of ``frame`` falls into."""
+    if "segment" not in frame or frame.empty:
+        return []
+    present = set(frame["segment"].dropna().astype(str))
+    return [s.id for s in policy.segments.taxonomy if s.id not in present]
 
 
 def _overrides_applied(frame: pd.DataFrame) -> int:

@@ -92,6 +92,12 @@ def run_command(
         f"{result.quarantined:,} 行隔离 / quarantined, {result.seconds:.1f} s"
     )
     out.print(f"结果 / Results: {result.results}")
+    if result.empty_segments:
+        err.print(
+            f"[yellow]警告 / Warning:[/] {len(result.empty_segments)} 个分群没有客户 / "
+            f"segment(s) match no customer: {', '.join(result.empty_segments)} — "
+            "请检查其规则 / check their rules"
+        )
 
 
 @runs_app.command("list")
