@@ -43,6 +43,7 @@ from finseg.features import (
 from finseg.features._stage import FeaturesPolicy
 from finseg.industry import SECTIONS
 from finseg.monitoring._policy import MonitoringPolicy
+from finseg.risk import RatingBasis
 from finseg.risk._stage import RiskPolicy
 from finseg.rules import VOCAB_CONTEXT_KEY
 from finseg.schema import FIELD_BY_NAME, FIELDS, Kind
@@ -257,6 +258,7 @@ def rule_vocabularies(policy: Policy | None = None) -> dict[str, tuple[str, ...]
         ("altman_zone", AltmanZone),
         ("review_level", ReviewLevel),
         ("collateral_required", CollateralLevel),
+        ("rating_basis", RatingBasis),
     ):
         vocab[column] = tuple(e.value for e in enum)
     vocab["industry_section"] = tuple(SECTIONS)
