@@ -22,6 +22,7 @@ RULES: dict[str, tuple[str, str]] = {
     "not_whole": ("非整数", "not a whole number"),
     "too_large": ("数值过大", "number too large"),
     "not_a_date": ("非日期", "not a date"),
+    "invalid_date": ("日期不存在", "no such calendar date"),
     "excel_serial": ("Excel 日期序号", "Excel date serial"),
     "not_a_flag": ("非是/否", "not yes/no"),
     "unknown_category": ("未知取值", "unknown value"),
