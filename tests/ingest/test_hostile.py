@@ -11,8 +11,10 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
+import pytest
 import xlsxwriter
 
+from finseg.cli import main
 from finseg.ingest import ingest
 
 HEAD = "客户编号,报表日期,行业代码,资产总计,负债合计,所有者权益合计"
@@ -83,3 +85,33 @@ def test_impossible_dates_in_a_workbook_and_in_optional_date_fields(tmp_path: Pa
         (2, "B"),
         (3, "G"),
     ]
+
+
+# -- 4. two columns for one field ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("second", ["资产总计", "total_assets"])
+def test_two_columns_for_one_field_that_disagree_are_an_error(tmp_path, capsys, second) -> None:
+    path = tmp_path / "in.csv"
+    path.write_text(
+        f"{HEAD},{second}\nC1,2024-12-31,C3825,100,60,40,100\nC2,2024-12-31,C3825,100,60,40,90\n",
+        encoding="utf-8",
+    )
+    assert main(["ingest", str(path), "--out", str(tmp_path / "o.parquet")]) == 2
+    err = capsys.readouterr().err
+    assert "'资产总计'" in err and f"'{second}'" in err and "total_assets" in err
+    assert "row 3" in err and "第 3 行" in err
+    assert not (tmp_path / "o.parquet").exists()
+
+
+def test_two_columns_for_one_field_that_agree_are_read_once(tmp_path) -> None:
+    path = tmp_path / "in.csv"
+    path.write_text(
+        f"{HEAD},total_assets(万元)\nC1,2024-12-31,C3825,10000,6000,4000,1\n"
+        "C2,2024-12-31,C3825,,60,40,\n",
+        encoding="utf-8",
+    )
+    result = ingest([path], today=TODAY)
+    assert result.frame["customer_id"].tolist() == ["C1"]  # C2: total assets empty in both
+    notes = _problems(result, "duplicate_column")
+    assert [(n.column, n.severity.value) for n in notes] == [("total_assets(万元)", "note")]

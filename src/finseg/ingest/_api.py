@@ -23,7 +23,7 @@ from finseg.ingest._cells import MISSING_TOKENS, parse_column
 from finseg.ingest._headers import HeaderLayout, column_letter, find_header
 from finseg.ingest._quality import FileSummary, Problem, QualityReport, Severity
 from finseg.ingest._readers import RawSheet, read_sheets, read_sql
-from finseg.ingest._units import Unit
+from finseg.ingest._units import Unit, split_header_unit
 from finseg.ingest._validate import duplicate_rows, row_issues
 from finseg.schema import FIELD_BY_NAME, FIELDS, REQUIRED
 
@@ -175,6 +175,43 @@ class _Reporter:
                 self.part.reasons[int(pos)].append(f"{header}: {zh} / {en}")
 
 
+def _same_values(
+    part: _Part, j: int, shown: str, name: str, factor: float, rows: np.ndarray, report
+) -> None:
+    """A second column mapped to the field ``name``: fine (with a note) when its values agree
+    with the first one's in every row, else an error naming both headers."""
+    first = next(c for c in part.layout.columns if c.field == name)
+    unit = split_header_unit(shown)[1]
+    values = parse_column(
+        part.raw.column(j), FIELD_BY_NAME[name], unit.factor if unit else factor
+    ).values
+    kept = part.frame[name]
+    differ = ~((kept.isna() & values.isna()) | (kept == values).fillna(False)).to_numpy(bool)
+    fmt = part.summary.format
+    where = part.summary.path + (f" [{part.summary.sheet}]" if part.summary.sheet else "")
+    a, b = (
+        (f"{h} ({column_letter(i)})" if fmt == "xlsx" else h)
+        for h, i in ((first.header, first.index), (shown, j))
+    )
+    if not differ.any():
+        report.add(Problem(
+            part.summary.path, None, shown, None, "duplicate_column", Severity.NOTE,
+            f"列“{b}”与“{a}”同为字段 {name}，取值一致，只读一次",
+            f"columns {b!r} and {a!r} both map to {name} and agree in every row; read once",
+            part.summary.sheet, name,
+        ))  # fmt: skip
+        return
+    pos = int(np.flatnonzero(differ)[0])
+    x, y = part.raw.column(first.index)[pos].as_py(), part.raw.column(j)[pos].as_py()
+    raise IngestError(
+        f"{where}: columns {a!r} and {b!r} both map to the field {name}, and their values "
+        f"differ in {int(differ.sum())} row(s), first in row {int(rows[pos])} ({x!r} vs {y!r}); "
+        "remove or rename one of them",
+        f"{where}：列“{a}”和“{b}”都对应字段 {name}，但有 {int(differ.sum())} 行取值不同"
+        f"（首个在第 {int(rows[pos])} 行：{x!r} 与 {y!r}）；请删除或重命名其中一列",
+    )
+
+
 def _fill_as_of(frame: pd.DataFrame, as_of: date | None, reporter: _Reporter) -> None:
     if as_of is None:
         return
@@ -239,6 +276,8 @@ def ingest_sheet(
         part.frame[f.name] = parsed.values
         for issue in parsed.issues:
             reporter.add(issue.mask, f.name, issue.rule, issue.zh, issue.en, issue.error)
+    for j, shown, name in layout.duplicates:
+        _same_values(part, j, shown, name, factor, rows, report)
     _fill_as_of(part.frame, as_of, reporter)
     for issue in row_issues(part.frame, tolerance, today):
         reporter.add(

@@ -45,6 +45,7 @@ RULES: dict[str, tuple[str, str]] = {
     "cell_count": ("单元格数不符", "wrong number of cells"),
     "totals_row": ("合计行", "totals row"),
     "sheet_skipped": ("跳过的工作表", "sheet skipped"),
+    "duplicate_column": ("重复的列", "repeated column"),
 }
 
 
