@@ -29,6 +29,9 @@ from finseg.schema import FIELD_BY_NAME, FIELDS, REQUIRED
 
 __all__ = ["PROVENANCE", "IngestResult", "ingest", "ingest_sheet"]
 
+#: Longest cell accepted, in characters (Excel's own limit); a row with a longer one is
+#: quarantined.
+MAX_CELL_CHARS = 32_767
 #: Columns added to the canonical fields: where each row came from.
 PROVENANCE = ("source_file", "source_sheet", "source_row")
 # RE2's \b only knows ASCII words, so the Chinese words need no boundary and the English ones
@@ -54,6 +57,7 @@ class _Part:
     layout: HeaderLayout
     summary: FileSummary
     reasons: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
+    rejected: list[tuple[int, str]] = field(default_factory=list)  # (line, raw text)
 
     def error_rows(self) -> np.ndarray:
         mask = np.zeros(len(self.frame), dtype=bool)
@@ -244,10 +248,13 @@ def ingest_sheet(
     layout = find_header(sheet)
     _check_required(sheet, layout, as_of)
     summary = _summary(sheet, layout, unit)
-    raw, rows, rejected = sheet.body(layout.last_row + 1, layout.width)
+    body = sheet.body(layout.last_row + 1, layout.width)
+    raw, rows, rejected = body.table, body.rows, body.rejected
     summary.rows_read = int(len(rows) + len(rejected))
     blank, total = _blank_and_total(raw, layout)
     keep = ~(blank | total)
+    undecodable = np.zeros(len(rows), dtype=bool)
+    undecodable[list(body.undecodable)] = True
     summary.rows_skipped_blank, summary.rows_skipped_total = int(blank.sum()), int(total.sum())
     for pos in np.flatnonzero(total):
         report.add(
@@ -263,16 +270,22 @@ def ingest_sheet(
                 sheet.sheet,
             )
         )
+    keep |= undecodable  # a garbled row is never taken for a blank or totals row
+    lost = {int(p): t for p, t in body.undecodable.items()}
     if not keep.all():  # filtering copies every column: only when a row goes
-        raw, rows = raw.filter(pa.array(keep)), rows[keep]
+        raw, rows, undecodable = raw.filter(pa.array(keep)), rows[keep], undecodable[keep]
     part = _Part(pd.DataFrame(index=pd.RangeIndex(raw.num_rows)), raw, layout, summary)
+    part.rejected = rejected
     reporter = _Reporter(part, rows, report)
+    _undecodable_rows(part, undecodable, [lost[k] for k in sorted(lost)], rows, report)
+    oversized = _oversized(part, rows, report, reporter)
     factor = Unit(summary.unit).factor
     for column in layout.columns:
         f = FIELD_BY_NAME[column.field]
-        parsed = parse_column(
-            raw.column(column.index), f, (column.unit.factor if column.unit else factor)
-        )
+        cells = raw.column(column.index)
+        if column.index in oversized:  # reported once as too large, not again as unreadable
+            cells = pc.if_else(pa.array(oversized[column.index]), "", cells)
+        parsed = parse_column(cells, f, (column.unit.factor if column.unit else factor))
         part.frame[f.name] = parsed.values
         for issue in parsed.issues:
             reporter.add(issue.mask, f.name, issue.rule, issue.zh, issue.en, issue.error)
@@ -292,8 +305,7 @@ def ingest_sheet(
                 text[:200],
                 "cell_count",
                 Severity.ERROR,
-                f"本行单元格数与表头（{layout.width} 列）不符，整行未读入",
-                f"row does not have the header's {layout.width} cells; not read",
+                *_cell_count_message(layout.width),
                 sheet.sheet,
             )
         )
@@ -302,6 +314,60 @@ def ingest_sheet(
     part.frame["source_row"] = rows
     summary.rows_quarantined = len(rejected)
     return part
+
+
+def _cell_count_message(width: int) -> tuple[str, str]:
+    return (
+        f"本行单元格数与表头（{width} 列）不符，整行未读入，原文见隔离文件",
+        f"row does not have the header's {width} cells; not read (its text is in the "
+        "quarantine file)",
+    )
+
+
+def _undecodable_rows(part: _Part, mask: np.ndarray, texts: list[str], rows: np.ndarray,
+                      report: QualityReport) -> None:  # fmt: skip
+    """Rows holding a line not in the file's encoding: errors, their raw bytes shown."""
+    enc = part.summary.encoding or "utf-8"
+    zh = f"本行不是文件的编码（{enc}），未读入以免乱码；请统一另存为 UTF-8"
+    en = f"row is not in the file's encoding ({enc}); not read, to avoid garbled text"
+    for pos, text in zip(np.flatnonzero(mask), texts, strict=True):
+        report.add(Problem(
+            part.summary.path, int(rows[pos]), None, text[:200], "encoding", Severity.ERROR,
+            zh, en, part.summary.sheet,
+        ))  # fmt: skip
+        part.reasons[int(pos)].append(f"{zh} / {en}")
+
+
+def _oversized(part: _Part, rows: np.ndarray, report: QualityReport,
+               reporter: _Reporter) -> dict[int, np.ndarray]:  # fmt: skip
+    """Cells longer than :data:`MAX_CELL_CHARS`: errors that quarantine their row."""
+    found: dict[int, np.ndarray] = {}
+    by_index = {c.index: c for c in part.layout.columns}
+    zh = f"单元格过长（超过 {MAX_CELL_CHARS:,} 个字符），本行未读入"
+    en = f"cell longer than {MAX_CELL_CHARS:,} characters; row not read"
+    for j in range(part.raw.num_columns):
+        col = part.raw.column(j)
+        if not pa.types.is_string(col.type):
+            continue
+        big = pc.greater(pc.utf8_length(col), MAX_CELL_CHARS).to_numpy(zero_copy_only=False)
+        if not big.any():
+            continue
+        found[j] = big
+        column = by_index.get(j)
+        header = part.layout.header_text(j)
+        letter = column_letter(j) if part.summary.format == "xlsx" else None
+        for pos in np.flatnonzero(big):
+            value = col[int(pos)].as_py()
+            shown = f"{value[:50]}… ({len(value):,} characters)"
+            report.add(Problem(
+                part.summary.path, int(rows[pos]), header, shown, "cell_too_large",
+                Severity.ERROR, zh, en, part.summary.sheet,
+                column.field if column else None, letter,
+            ))  # fmt: skip
+            part.reasons[int(pos)].append(f"{header}: {zh} / {en}")
+            if column:
+                reporter.failed.add((int(pos), column.field))
+    return found
 
 
 def _skippable(source: RawSheet, sheet: str | None, exc: IngestError) -> bool:
@@ -387,6 +453,15 @@ def _quarantine(parts: list[_Part]) -> pd.DataFrame:
         for j in range(p.layout.width):
             cols[p.layout.header_text(j)] = taken.column(j).to_pylist()
         frames.append(pd.DataFrame(cols))
+    for p in parts:
+        if p.rejected:
+            frames.append(pd.DataFrame({
+                "file": Path(p.summary.path).name,
+                "sheet": p.summary.sheet,
+                "row": [line for line, _ in p.rejected],
+                "reasons": " / ".join(_cell_count_message(p.layout.width)),
+                "raw_text": [text for _, text in p.rejected],
+            }))  # fmt: skip
     return (
         pd.concat(frames, ignore_index=True)
         if frames

@@ -43,6 +43,8 @@ RULES: dict[str, tuple[str, str]] = {
     "collateral_without_type": ("信用却有押品价值", "collateral value, unsecured"),
     "duplicate": ("重复行", "duplicate row"),
     "cell_count": ("单元格数不符", "wrong number of cells"),
+    "cell_too_large": ("单元格过长", "cell too large"),
+    "encoding": ("编码不符", "not in the file's encoding"),
     "totals_row": ("合计行", "totals row"),
     "sheet_skipped": ("跳过的工作表", "sheet skipped"),
     "duplicate_column": ("重复的列", "repeated column"),
