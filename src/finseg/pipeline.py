@@ -33,7 +33,7 @@ from finseg._policy import Policy, parse_policy
 from finseg.allocation import allocation_stage, write_allocation_summary
 from finseg.exceptions import FinsegError, RunError, UserError
 from finseg.features import compute_features
-from finseg.ingest import IngestResult, Unit, ingest, write_table
+from finseg.ingest import IngestResult, Unit, ingest, note_other_dates, write_table
 from finseg.risk import risk_stage
 from finseg.segments import apply_overrides, override_choices, segments_stage
 from finseg.store import (
@@ -114,6 +114,7 @@ class RunResult:
     run_dir: Path
     timings: dict[str, float] = field(default_factory=dict)
     quarantined: int = 0
+    other_dates: int = 0  # rows of statement dates the run did not use
 
     @property
     def results(self) -> Path:
@@ -125,6 +126,7 @@ class RunResult:
             "status": self.status,
             "rows": self.rows,
             "quarantined": self.quarantined,
+            "other_dates": self.other_dates,
             "seconds": round(self.seconds, 3),
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
             "run_dir": str(self.run_dir),
@@ -329,7 +331,8 @@ def run_pipeline(
             progress("ingest", "导入" if ws.settings.language.value == "zh" else "Ingest", "start")
         t0 = time.perf_counter()
         result = _ingest(ws, data, policy)
-        frame, _ = select_snapshot(result.frame, as_of)
+        frame, chosen = select_snapshot(result.frame, as_of)
+        note_other_dates(result.report, result.frame, chosen)
         timings["ingest"] = time.perf_counter() - t0
         if progress:
             progress("ingest", "导入" if ws.settings.language.value == "zh" else "Ingest", "done")
@@ -340,6 +343,7 @@ def run_pipeline(
             "rows_in": result.report.rows_in,
             "rows": len(frame),
             "quarantined": result.report.rows_quarantined,
+            "other_dates": result.report.rows_other_dates,
             "overrides": _overrides_applied(frame),
         }
         with transaction(engine) as s:
@@ -370,6 +374,7 @@ def run_pipeline(
         final,
         timings,
         result.report.rows_quarantined,
+        result.report.rows_other_dates,
     )
 
 

@@ -347,7 +347,9 @@ def _oversized(part: _Part, rows: np.ndarray, report: QualityReport,
     en = f"cell longer than {MAX_CELL_CHARS:,} characters; row not read"
     for j in range(part.raw.num_columns):
         col = part.raw.column(j)
-        if not pa.types.is_string(col.type):
+        if not pa.types.is_string(col.type) or not len(col):
+            continue
+        if pc.max(pc.binary_length(col)).as_py() <= MAX_CELL_CHARS:  # bytes >= characters
             continue
         big = pc.greater(pc.utf8_length(col), MAX_CELL_CHARS).to_numpy(zero_copy_only=False)
         if not big.any():

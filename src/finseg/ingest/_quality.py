@@ -48,6 +48,7 @@ RULES: dict[str, tuple[str, str]] = {
     "totals_row": ("合计行", "totals row"),
     "sheet_skipped": ("跳过的工作表", "sheet skipped"),
     "duplicate_column": ("重复的列", "repeated column"),
+    "other_statement_date": ("其他报表日期未用", "other statement date not used"),
 }
 
 
@@ -128,6 +129,10 @@ class QualityReport:
     problems: list[Problem] = field(default_factory=list)
     rows_out: int = 0
     missing_optional_fields: list[str] = field(default_factory=list)
+    #: Rows a run did not use because they carry another statement date than the one it
+    #: uses, and of those the rows of customers who have a statement on that date.
+    rows_other_dates: int = 0
+    rows_superseded: int = 0
 
     def add(self, problem: Problem) -> None:
         self.problems.append(problem)
@@ -152,6 +157,8 @@ class QualityReport:
             "rows_in": self.rows_in,
             "rows_out": self.rows_out,
             "rows_quarantined": self.rows_quarantined,
+            "rows_other_dates": self.rows_other_dates,
+            "rows_superseded": self.rows_superseded,
             "errors": self.count(Severity.ERROR),
             "warnings": self.count(Severity.WARNING),
             "notes": self.count(Severity.NOTE),
@@ -172,6 +179,8 @@ class QualityReport:
             ],
             rows_out=data.get("rows_out", 0),
             missing_optional_fields=list(data.get("missing_optional_fields", [])),
+            rows_other_dates=data.get("rows_other_dates", 0),
+            rows_superseded=data.get("rows_superseded", 0),
         )
         return report
 

@@ -211,13 +211,27 @@ def _arrow_body(source_of, delimiter: str, start: int, width: int):
     return table, rejected
 
 
+def _has_byte(text: pa.Array | pa.ChunkedArray, byte: int) -> bool:
+    """Whether any cell may hold ``byte``: one pass over the raw character buffers (a yes
+    may come from bytes outside a sliced array; the exact count follows)."""
+    chunks = text.chunks if isinstance(text, pa.ChunkedArray) else [text]
+    for chunk in chunks:
+        data = chunk.buffers()[2] if chunk.type in (pa.string(), pa.large_string()) else None
+        if data is not None and (np.frombuffer(data, dtype=np.uint8) == byte).any():
+            return True
+    return False
+
+
 def _line_breaks(text: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """Line breaks (CRLF, LF or CR) inside each cell."""
-    lf = pc.count_substring(text, "\n").to_numpy(zero_copy_only=False).astype(np.int64)
-    cr = pc.count_substring(text, "\r").to_numpy(zero_copy_only=False)
-    if not cr.any():
-        return lf
-    return lf + cr - pc.count_substring(text, "\r\n").to_numpy(zero_copy_only=False)
+    if not (_has_byte(text, 10) or _has_byte(text, 13)):
+        return np.zeros(len(text), dtype=np.int64)
+
+    def count(pattern: str) -> np.ndarray:
+        counted = pc.count_substring(text, pattern).fill_null(0)
+        return counted.to_numpy(zero_copy_only=False).astype(np.int64)
+
+    return count("\n") + count("\r") - count("\r\n")
 
 
 def _record_lines(table: pa.Table, rejected: list[tuple[int, str]], start: int,
