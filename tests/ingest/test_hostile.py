@@ -238,3 +238,57 @@ def test_plain_gbk_and_utf8_files_are_read_in_their_encoding(tmp_path) -> None:
         result = ingest([path], today=TODAY)
         assert result.report.files[0].encoding == expected
         assert result.frame["customer_name"].tolist() == [f"{NAMES[i % 5]}{i}" for i in range(20)]
+
+
+# -- 5. Excel formulas without a value --------------------------------------------------------
+
+
+def _formula_book(path: Path) -> Path:
+    book = xlsxwriter.Workbook(path)
+    sheet = book.add_worksheet("客户")
+    sheet.write_row(0, 0, [*HEAD.split(","), "营业收入", "净利润"])
+    for r in range(1, 7):
+        sheet.write_row(r, 0, [f"C{r}", "2024-12-31", "C3825", 100, 60, 40, 10, 1])
+    sheet.write_formula(1, 6, "=1/0", None, "#DIV/0!")  # optional field: a warning
+    sheet.write_formula(2, 3, "=A1+1", None, "")  # required, no cached value: an error
+    sheet.write_formula(3, 4, "=NA()", None, "#N/A")  # required: an error
+    sheet.write_formula(4, 7, "=H9", None, "#REF!")  # optional
+    sheet.write_formula(5, 6, "=G2*2", None, 20)  # a cached value: read as is
+    sheet.write_formula(6, 7, '="a"+1', None, "#VALUE!")
+    book.close()
+    return path
+
+
+def test_formula_errors_and_missing_values_are_reported_per_cell(tmp_path) -> None:
+    result = ingest([_formula_book(tmp_path / "f.xlsx")], today=TODAY)
+    found = sorted(
+        (p.row, p.column_letter, p.rule, p.severity.value, p.value)
+        for p in result.report.problems
+        if p.rule.startswith("formula")
+    )
+    assert found == [
+        (2, "G", "formula_error", "warning", "#DIV/0!"),
+        (3, "D", "formula_no_value", "error", "(no cached value)"),
+        (4, "E", "formula_error", "error", "#N/A"),
+        (5, "H", "formula_error", "warning", "#REF!"),
+        (7, "H", "formula_error", "warning", "#VALUE!"),
+    ]
+    assert not _problems(result, "required")  # the formula error says it already
+    assert result.frame["customer_id"].tolist() == ["C1", "C4", "C5", "C6"]
+    assert pd.isna(result.frame["operating_revenue"].iloc[0])  # #DIV/0!: empty, with a warning
+    assert result.frame.loc[result.frame["customer_id"] == "C5", "operating_revenue"].item() == 20
+
+
+def test_a_formula_with_no_value_element_at_all(tmp_path) -> None:
+    import zipfile
+
+    src = _formula_book(tmp_path / "f.xlsx")
+    out = tmp_path / "g.xlsx"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename.endswith("sheet1.xml"):
+                data = data.replace(b"<v></v>", b"")
+            zout.writestr(item, data)
+    result = ingest([out], today=TODAY)
+    assert [(p.row, p.column_letter) for p in _problems(result, "formula_no_value")] == [(3, "D")]

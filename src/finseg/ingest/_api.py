@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 
 from finseg.exceptions import IngestError
 from finseg.ingest._cells import MISSING_TOKENS, parse_column
+from finseg.ingest._formulas import NO_VALUE
 from finseg.ingest._headers import HeaderLayout, column_letter, find_header
 from finseg.ingest._quality import FileSummary, Problem, QualityReport, Severity
 from finseg.ingest._readers import RawSheet, read_sheets, read_sql
@@ -252,9 +253,14 @@ def ingest_sheet(
     raw, rows, rejected = body.table, body.rows, body.rejected
     summary.rows_read = int(len(rows) + len(rejected))
     blank, total = _blank_and_total(raw, layout)
-    keep = ~(blank | total)
     undecodable = np.zeros(len(rows), dtype=bool)
     undecodable[list(body.undecodable)] = True
+    blank &= ~undecodable  # a garbled row is never taken for a blank or totals row
+    total &= ~undecodable
+    formulas, formula_values = _formula_cells(sheet, layout.last_row + 1, len(rows))
+    if formulas.size:
+        blank &= ~formulas.any(axis=1)  # a row of formula errors is not a blank row
+    keep = ~(blank | total)
     summary.rows_skipped_blank, summary.rows_skipped_total = int(blank.sum()), int(total.sum())
     for pos in np.flatnonzero(total):
         report.add(
@@ -270,7 +276,6 @@ def ingest_sheet(
                 sheet.sheet,
             )
         )
-    keep |= undecodable  # a garbled row is never taken for a blank or totals row
     lost = {int(p): t for p, t in body.undecodable.items()}
     if not keep.all():  # filtering copies every column: only when a row goes
         raw, rows, undecodable = raw.filter(pa.array(keep)), rows[keep], undecodable[keep]
@@ -278,6 +283,8 @@ def ingest_sheet(
     part.rejected = rejected
     reporter = _Reporter(part, rows, report)
     _undecodable_rows(part, undecodable, [lost[k] for k in sorted(lost)], rows, report)
+    if formulas.size:
+        _report_formulas(layout, formulas[keep], formula_values, reporter)
     oversized = _oversized(part, rows, report, reporter)
     factor = Unit(summary.unit).factor
     for column in layout.columns:
@@ -322,6 +329,46 @@ def _cell_count_message(width: int) -> tuple[str, str]:
         f"row does not have the header's {width} cells; not read (its text is in the "
         "quarantine file)",
     )
+
+
+def _formula_cells(sheet: RawSheet, start: int, n: int) -> tuple[np.ndarray, list[str]]:
+    """Body rows × columns where a workbook formula left no value, as codes (1 + the index
+    into the values returned with them); an empty array when there is none."""
+    cells = {(r - start, c): v for (r, c), v in sheet.formula_cells.items() if 0 <= r - start < n}
+    if not cells:
+        return np.zeros((0, 0), dtype=np.int32), []
+    width = max(c for _, c in cells) + 1
+    out = np.zeros((n, width), dtype=np.int32)
+    values = sorted(set(cells.values()))
+    for (pos, c), v in cells.items():
+        out[pos, c] = 1 + values.index(v)
+    return out, values
+
+
+def _report_formulas(layout: HeaderLayout, codes: np.ndarray, shown: list[str],
+                     reporter: _Reporter) -> None:  # fmt: skip
+    """Each formula cell without a value: an error for a required field, else a warning."""
+    values = np.array([None, *shown], dtype=object)
+    for column in layout.columns:
+        if column.index >= codes.shape[1] or not codes[:, column.index].any():
+            continue
+        code = codes[:, column.index]
+        required = FIELD_BY_NAME[column.field].required
+        blank = "" if required else "，按空值处理"
+        blank_en = "" if required else "; taken as empty"
+        no_value = values[code] == NO_VALUE
+        if (mask := no_value & (code > 0)).any():
+            reporter.add(
+                mask, column.field, "formula_no_value",
+                f"公式没有计算结果（文件未经 Excel 计算并保存）{blank}",
+                f"formula without a calculated value (the file was not calculated and saved "
+                f"in Excel){blank_en}", required, values[code],
+            )  # fmt: skip
+        if (mask := ~no_value & (code > 0)).any():
+            reporter.add(
+                mask, column.field, "formula_error", f"公式结果为错误值{blank}",
+                f"formula result is an error value{blank_en}", required, values[code],
+            )  # fmt: skip
 
 
 def _undecodable_rows(part: _Part, mask: np.ndarray, texts: list[str], rows: np.ndarray,

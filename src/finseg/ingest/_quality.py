@@ -45,6 +45,8 @@ RULES: dict[str, tuple[str, str]] = {
     "cell_count": ("单元格数不符", "wrong number of cells"),
     "cell_too_large": ("单元格过长", "cell too large"),
     "encoding": ("编码不符", "not in the file's encoding"),
+    "formula_error": ("公式错误值", "formula error value"),
+    "formula_no_value": ("公式无计算结果", "formula without a value"),
     "totals_row": ("合计行", "totals row"),
     "sheet_skipped": ("跳过的工作表", "sheet skipped"),
     "duplicate_column": ("重复的列", "repeated column"),

@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from finseg.exceptions import IngestError
+from finseg.ingest._formulas import formula_problems
 
 __all__ = ["HEAD_ROWS", "Body", "RawSheet", "read_sheets", "read_sql"]
 
@@ -64,6 +65,9 @@ class RawSheet:
     encoding: str | None = None
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)
     typed_header: bool = False  # Parquet/SQL: the header is the column names, row 0
+    #: Workbook cells whose formula left no value: (row, column), 0-based -> the error value
+    #: (``#DIV/0!``) or ``NO_VALUE`` (see :mod:`finseg.ingest._formulas`).
+    formula_cells: dict[tuple[int, int], str] = field(default_factory=dict)
 
 
 def read_sheets(path: Path, sheet: str | None = None) -> Iterator[RawSheet]:
@@ -358,7 +362,10 @@ def _read_workbook(path: Path, wanted: str | None) -> Iterator[RawSheet]:
         if not any(any(c for c in row) for row in rows):
             continue
         merged = [(a[0], a[1], b[0], b[1]) for a, b in (sheet.merged_cell_ranges or [])]
-        yield RawSheet(str(path), "xlsx", _rows_body(rows), rows[:HEAD_ROWS], name, merged=merged)
+        yield RawSheet(
+            str(path), "xlsx", _rows_body(rows), rows[:HEAD_ROWS], name, merged=merged,
+            formula_cells=formula_problems(str(path), name),
+        )  # fmt: skip
 
 
 def _rows_body(rows: list[list[str]]):
