@@ -106,6 +106,8 @@ def formula_problems(path: str, sheet: str) -> dict[tuple[int, int], str]:
             xml = book.read(member)
     except (zipfile.BadZipFile, KeyError, OSError):
         return {}  # calamine opened it; it reports what it can read
+    if not any(token in xml for token in (b"<f>", b"<f ", b"<f/", b":f", b't="e"')):
+        return {}  # the usual export: no formula, no error (a quick byte search)
     marks = [m.start() for m in _FORMULA.finditer(xml)]
     marks += [m.start() for m in _ERROR_TYPE.finditer(xml)]
     return _cells(xml, sorted(marks)) if marks else {}
