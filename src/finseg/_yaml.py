@@ -17,7 +17,38 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from finseg.exceptions import PolicyError
 
-__all__ = ["locate", "parse_yaml"]
+__all__ = ["MAX_NODES", "locate", "parse_yaml"]
+
+#: Most nodes a document may hold once its aliases (``*name``) are expanded: a few aliased
+#: lists nested in each other (a "YAML bomb") would otherwise stand for billions of values.
+MAX_NODES = 100_000
+
+
+def _expanded_size(root: Node) -> int:
+    """Nodes of the tree with every alias expanded, counted without expanding it: an aliased
+    node is one object that appears several times, so its size is computed once.  A node
+    that holds an alias of itself counts as too large."""
+    size: dict[int, int] = {}
+    open_: set[int] = set()  # nodes whose children are being counted
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if isinstance(node, MappingNode):
+            children = [n for pair in node.value for n in pair]
+        elif isinstance(node, SequenceNode):
+            children = list(node.value)
+        else:
+            children = []
+        if children_done:
+            open_.discard(id(node))
+            size[id(node)] = min(1 + sum(size[id(c)] for c in children), MAX_NODES + 1)
+        elif id(node) in open_:
+            return MAX_NODES + 1  # recursive: the node contains itself
+        elif id(node) not in size:
+            open_.add(id(node))
+            stack.append((node, True))
+            stack.extend((c, False) for c in children if id(c) not in size)
+    return size[id(root)]
 
 
 def _duplicate_keys(node: Node | None, source: str) -> list[tuple[int, int, str]]:
@@ -48,6 +79,12 @@ def parse_yaml(text: str, source: str) -> tuple[Any, Node | None]:
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
+        if node is not None and _expanded_size(node) > MAX_NODES:
+            raise PolicyError(
+                f"{source}: aliases (*name) expand to more than {MAX_NODES:,} values; "
+                "write the values out or use fewer aliases",
+                f"{source}：别名（*名称）展开后超过 {MAX_NODES:,} 个值；请直接写出取值或减少别名",
+            )
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -60,6 +97,10 @@ def parse_yaml(text: str, source: str) -> tuple[Any, Node | None]:
         raise PolicyError(
             f"{source}: not valid YAML: {exc}", f"{source}：不是有效的 YAML：{exc}"
         ) from exc
+    except RecursionError:  # PyYAML composes nested lists and mappings recursively
+        raise PolicyError(
+            f"{source}: lists or mappings are nested too deeply", f"{source}：列表或映射嵌套过深"
+        ) from None
     finally:
         loader.dispose()
     dups = _duplicate_keys(node, source)

@@ -33,7 +33,7 @@ from finseg._policy import Policy, parse_policy
 from finseg.allocation import allocation_stage, write_allocation_summary
 from finseg.exceptions import FinsegError, RunError, UserError
 from finseg.features import compute_features
-from finseg.ingest import IngestResult, Unit, ingest, write_table
+from finseg.ingest import IngestResult, Unit, ingest, note_other_dates, write_table
 from finseg.risk import RatingBasis, risk_stage
 from finseg.segments import apply_overrides, override_choices, segments_stage
 from finseg.store import (
@@ -114,6 +114,7 @@ class RunResult:
     run_dir: Path
     timings: dict[str, float] = field(default_factory=dict)
     quarantined: int = 0
+    other_dates: int = 0  # rows of statement dates the run did not use
     #: Segments of the policy's taxonomy that no customer of the run falls into: a warning
     #: (a misspelt value or an impossible condition leaves a segment empty without an error).
     empty_segments: list[str] = field(default_factory=list)
@@ -130,6 +131,7 @@ class RunResult:
             "status": self.status,
             "rows": self.rows,
             "quarantined": self.quarantined,
+            "other_dates": self.other_dates,
             "empty_segments": self.empty_segments,
             "rating_basis": self.rating_basis,
             "seconds": round(self.seconds, 3),
@@ -336,7 +338,8 @@ def run_pipeline(
             progress("ingest", "导入" if ws.settings.language.value == "zh" else "Ingest", "start")
         t0 = time.perf_counter()
         result = _ingest(ws, data, policy)
-        frame, _ = select_snapshot(result.frame, as_of)
+        frame, chosen = select_snapshot(result.frame, as_of)
+        note_other_dates(result.report, result.frame, chosen)
         timings["ingest"] = time.perf_counter() - t0
         if progress:
             progress("ingest", "导入" if ws.settings.language.value == "zh" else "Ingest", "done")
@@ -347,6 +350,7 @@ def run_pipeline(
             "rows_in": result.report.rows_in,
             "rows": len(frame),
             "quarantined": result.report.rows_quarantined,
+            "other_dates": result.report.rows_other_dates,
             "overrides": _overrides_applied(frame),
             **{f"rating_{k}": n for k, n in _rating_basis_counts(frame).items()},
         }
@@ -378,6 +382,7 @@ def run_pipeline(
         final,
         timings,
         result.report.rows_quarantined,
+        result.report.rows_other_dates,
         _empty_segments(frame, policy),
         _rating_basis_counts(frame),
     )

@@ -6,6 +6,7 @@ Exit codes: 0 done; 2 a user error (bad file, option, policy; nothing half-writt
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 import traceback
@@ -97,7 +98,30 @@ def schema(
     out.print(table)
 
 
+#: Operating-system errors on a path the user chose: theirs to fix, so exit code 2.
+_OS_ERRORS = {
+    errno.EACCES: "没有权限", errno.EPERM: "不允许的操作", errno.EROFS: "文件系统只读",
+    errno.ENOENT: "文件或目录不存在", errno.ENOTDIR: "路径中有一段不是目录",
+    errno.EISDIR: "是目录", errno.EEXIST: "已存在", errno.ENOSPC: "磁盘空间不足",
+    errno.EDQUOT: "超出磁盘配额", errno.ENAMETOOLONG: "文件名过长",
+}  # fmt: skip
+
+
+def _user_os_error(exc: BaseException) -> UserError | None:
+    """A :class:`UserError` naming the path for an OS error (raised, or the cause of a failed
+    run) such as permission denied, read-only, missing directory or disk full."""
+    cause = exc if isinstance(exc, OSError) else exc.__cause__
+    if isinstance(exc, UserError) or not isinstance(cause, OSError):
+        return None
+    if cause.errno not in _OS_ERRORS:
+        return None
+    path = cause.filename if cause.filename is not None else "(disk)"
+    reason = cause.strerror or str(cause)
+    return UserError(f"{path}: {reason}", f"{path}：{_OS_ERRORS[cause.errno]}（{reason}）")
+
+
 def _exit_code(exc: BaseException) -> int:
+    exc = _user_os_error(exc) or exc
     if isinstance(exc, UserError):
         err.print(Text("错误 / Error: ", style="bold red") + Text(exc.bilingual()))
         return 2

@@ -91,6 +91,11 @@ def run_command(
         f"运行完成 / Run done: [bold]{result.run_id}[/] — {result.rows:,} 户 / customers, "
         f"{result.quarantined:,} 行隔离 / quarantined, {result.seconds:.1f} s"
     )
+    if result.other_dates:
+        out.print(
+            f"[yellow]{result.other_dates:,} 行属于其他报表日期，未用于本次运行 / rows of other "
+            "statement dates not used (see the data-quality report)[/]"
+        )
     out.print(f"结果 / Results: {result.results}")
     fallback, partial = (result.rating_basis.get(k, 0) for k in ("fallback", "partial"))
     if fallback or partial:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from finseg.ingest._api import PROVENANCE, IngestResult, ingest, ingest_sheet
 from finseg.ingest._quality import RULES, FileSummary, Problem, QualityReport, Severity, rule_label
+from finseg.ingest._snapshot import note_other_dates
 from finseg.ingest._units import Unit
 from finseg.ingest._write import check_output, quarantine_path, write_outputs, write_table
 
@@ -24,6 +25,7 @@ __all__ = [
     "check_output",
     "ingest",
     "ingest_sheet",
+    "note_other_dates",
     "quarantine_path",
     "rule_label",
     "write_outputs",

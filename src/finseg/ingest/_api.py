@@ -20,15 +20,19 @@ import pyarrow.compute as pc
 
 from finseg.exceptions import IngestError
 from finseg.ingest._cells import MISSING_TOKENS, parse_column
+from finseg.ingest._formulas import NO_VALUE
 from finseg.ingest._headers import HeaderLayout, column_letter, find_header
 from finseg.ingest._quality import FileSummary, Problem, QualityReport, Severity
 from finseg.ingest._readers import RawSheet, read_sheets, read_sql
-from finseg.ingest._units import Unit
+from finseg.ingest._units import Unit, split_header_unit
 from finseg.ingest._validate import duplicate_rows, row_issues
 from finseg.schema import FIELD_BY_NAME, FIELDS, REQUIRED
 
 __all__ = ["PROVENANCE", "IngestResult", "ingest", "ingest_sheet"]
 
+#: Longest cell accepted, in characters (Excel's own limit); a row with a longer one is
+#: quarantined.
+MAX_CELL_CHARS = 32_767
 #: Columns added to the canonical fields: where each row came from.
 PROVENANCE = ("source_file", "source_sheet", "source_row")
 # RE2's \b only knows ASCII words, so the Chinese words need no boundary and the English ones
@@ -54,6 +58,7 @@ class _Part:
     layout: HeaderLayout
     summary: FileSummary
     reasons: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
+    rejected: list[tuple[int, str]] = field(default_factory=list)  # (line, raw text)
 
     def error_rows(self) -> np.ndarray:
         mask = np.zeros(len(self.frame), dtype=bool)
@@ -175,6 +180,43 @@ class _Reporter:
                 self.part.reasons[int(pos)].append(f"{header}: {zh} / {en}")
 
 
+def _same_values(
+    part: _Part, j: int, shown: str, name: str, factor: float, rows: np.ndarray, report
+) -> None:
+    """A second column mapped to the field ``name``: fine (with a note) when its values agree
+    with the first one's in every row, else an error naming both headers."""
+    first = next(c for c in part.layout.columns if c.field == name)
+    unit = split_header_unit(shown)[1]
+    values = parse_column(
+        part.raw.column(j), FIELD_BY_NAME[name], unit.factor if unit else factor
+    ).values
+    kept = part.frame[name]
+    differ = ~((kept.isna() & values.isna()) | (kept == values).fillna(False)).to_numpy(bool)
+    fmt = part.summary.format
+    where = part.summary.path + (f" [{part.summary.sheet}]" if part.summary.sheet else "")
+    a, b = (
+        (f"{h} ({column_letter(i)})" if fmt == "xlsx" else h)
+        for h, i in ((first.header, first.index), (shown, j))
+    )
+    if not differ.any():
+        report.add(Problem(
+            part.summary.path, None, shown, None, "duplicate_column", Severity.NOTE,
+            f"列“{b}”与“{a}”同为字段 {name}，取值一致，只读一次",
+            f"columns {b!r} and {a!r} both map to {name} and agree in every row; read once",
+            part.summary.sheet, name,
+        ))  # fmt: skip
+        return
+    pos = int(np.flatnonzero(differ)[0])
+    x, y = part.raw.column(first.index)[pos].as_py(), part.raw.column(j)[pos].as_py()
+    raise IngestError(
+        f"{where}: columns {a!r} and {b!r} both map to the field {name}, and their values "
+        f"differ in {int(differ.sum())} row(s), first in row {int(rows[pos])} ({x!r} vs {y!r}); "
+        "remove or rename one of them",
+        f"{where}：列“{a}”和“{b}”都对应字段 {name}，但有 {int(differ.sum())} 行取值不同"
+        f"（首个在第 {int(rows[pos])} 行：{x!r} 与 {y!r}）；请删除或重命名其中一列",
+    )
+
+
 def _fill_as_of(frame: pd.DataFrame, as_of: date | None, reporter: _Reporter) -> None:
     if as_of is None:
         return
@@ -207,9 +249,17 @@ def ingest_sheet(
     layout = find_header(sheet)
     _check_required(sheet, layout, as_of)
     summary = _summary(sheet, layout, unit)
-    raw, rows, rejected = sheet.body(layout.last_row + 1, layout.width)
+    body = sheet.body(layout.last_row + 1, layout.width)
+    raw, rows, rejected = body.table, body.rows, body.rejected
     summary.rows_read = int(len(rows) + len(rejected))
     blank, total = _blank_and_total(raw, layout)
+    undecodable = np.zeros(len(rows), dtype=bool)
+    undecodable[list(body.undecodable)] = True
+    blank &= ~undecodable  # a garbled row is never taken for a blank or totals row
+    total &= ~undecodable
+    formulas, formula_values = _formula_cells(sheet, layout.last_row + 1, len(rows))
+    if formulas.size:
+        blank &= ~formulas.any(axis=1)  # a row of formula errors is not a blank row
     keep = ~(blank | total)
     summary.rows_skipped_blank, summary.rows_skipped_total = int(blank.sum()), int(total.sum())
     for pos in np.flatnonzero(total):
@@ -226,19 +276,28 @@ def ingest_sheet(
                 sheet.sheet,
             )
         )
+    lost = {int(p): t for p, t in body.undecodable.items()}
     if not keep.all():  # filtering copies every column: only when a row goes
-        raw, rows = raw.filter(pa.array(keep)), rows[keep]
+        raw, rows, undecodable = raw.filter(pa.array(keep)), rows[keep], undecodable[keep]
     part = _Part(pd.DataFrame(index=pd.RangeIndex(raw.num_rows)), raw, layout, summary)
+    part.rejected = rejected
     reporter = _Reporter(part, rows, report)
+    _undecodable_rows(part, undecodable, [lost[k] for k in sorted(lost)], rows, report)
+    if formulas.size:
+        _report_formulas(layout, formulas[keep], formula_values, reporter)
+    oversized = _oversized(part, rows, report, reporter)
     factor = Unit(summary.unit).factor
     for column in layout.columns:
         f = FIELD_BY_NAME[column.field]
-        parsed = parse_column(
-            raw.column(column.index), f, (column.unit.factor if column.unit else factor)
-        )
+        cells = raw.column(column.index)
+        if column.index in oversized:  # reported once as too large, not again as unreadable
+            cells = pc.if_else(pa.array(oversized[column.index]), "", cells)
+        parsed = parse_column(cells, f, (column.unit.factor if column.unit else factor))
         part.frame[f.name] = parsed.values
         for issue in parsed.issues:
             reporter.add(issue.mask, f.name, issue.rule, issue.zh, issue.en, issue.error)
+    for j, shown, name in layout.duplicates:
+        _same_values(part, j, shown, name, factor, rows, report)
     _fill_as_of(part.frame, as_of, reporter)
     for issue in row_issues(part.frame, tolerance, today):
         reporter.add(
@@ -253,8 +312,7 @@ def ingest_sheet(
                 text[:200],
                 "cell_count",
                 Severity.ERROR,
-                f"本行单元格数与表头（{layout.width} 列）不符，整行未读入",
-                f"row does not have the header's {layout.width} cells; not read",
+                *_cell_count_message(layout.width),
                 sheet.sheet,
             )
         )
@@ -263,6 +321,102 @@ def ingest_sheet(
     part.frame["source_row"] = rows
     summary.rows_quarantined = len(rejected)
     return part
+
+
+def _cell_count_message(width: int) -> tuple[str, str]:
+    return (
+        f"本行单元格数与表头（{width} 列）不符，整行未读入，原文见隔离文件",
+        f"row does not have the header's {width} cells; not read (its text is in the "
+        "quarantine file)",
+    )
+
+
+def _formula_cells(sheet: RawSheet, start: int, n: int) -> tuple[np.ndarray, list[str]]:
+    """Body rows × columns where a workbook formula left no value, as codes (1 + the index
+    into the values returned with them); an empty array when there is none."""
+    cells = {(r - start, c): v for (r, c), v in sheet.formula_cells.items() if 0 <= r - start < n}
+    if not cells:
+        return np.zeros((0, 0), dtype=np.int32), []
+    width = max(c for _, c in cells) + 1
+    out = np.zeros((n, width), dtype=np.int32)
+    values = sorted(set(cells.values()))
+    for (pos, c), v in cells.items():
+        out[pos, c] = 1 + values.index(v)
+    return out, values
+
+
+def _report_formulas(layout: HeaderLayout, codes: np.ndarray, shown: list[str],
+                     reporter: _Reporter) -> None:  # fmt: skip
+    """Each formula cell without a value: an error for a required field, else a warning."""
+    values = np.array([None, *shown], dtype=object)
+    for column in layout.columns:
+        if column.index >= codes.shape[1] or not codes[:, column.index].any():
+            continue
+        code = codes[:, column.index]
+        required = FIELD_BY_NAME[column.field].required
+        blank = "" if required else "，按空值处理"
+        blank_en = "" if required else "; taken as empty"
+        no_value = values[code] == NO_VALUE
+        if (mask := no_value & (code > 0)).any():
+            reporter.add(
+                mask, column.field, "formula_no_value",
+                f"公式没有计算结果（文件未经 Excel 计算并保存）{blank}",
+                f"formula without a calculated value (the file was not calculated and saved "
+                f"in Excel){blank_en}", required, values[code],
+            )  # fmt: skip
+        if (mask := ~no_value & (code > 0)).any():
+            reporter.add(
+                mask, column.field, "formula_error", f"公式结果为错误值{blank}",
+                f"formula result is an error value{blank_en}", required, values[code],
+            )  # fmt: skip
+
+
+def _undecodable_rows(part: _Part, mask: np.ndarray, texts: list[str], rows: np.ndarray,
+                      report: QualityReport) -> None:  # fmt: skip
+    """Rows holding a line not in the file's encoding: errors, their raw bytes shown."""
+    enc = part.summary.encoding or "utf-8"
+    zh = f"本行不是文件的编码（{enc}），未读入以免乱码；请统一另存为 UTF-8"
+    en = f"row is not in the file's encoding ({enc}); not read, to avoid garbled text"
+    for pos, text in zip(np.flatnonzero(mask), texts, strict=True):
+        report.add(Problem(
+            part.summary.path, int(rows[pos]), None, text[:200], "encoding", Severity.ERROR,
+            zh, en, part.summary.sheet,
+        ))  # fmt: skip
+        part.reasons[int(pos)].append(f"{zh} / {en}")
+
+
+def _oversized(part: _Part, rows: np.ndarray, report: QualityReport,
+               reporter: _Reporter) -> dict[int, np.ndarray]:  # fmt: skip
+    """Cells longer than :data:`MAX_CELL_CHARS`: errors that quarantine their row."""
+    found: dict[int, np.ndarray] = {}
+    by_index = {c.index: c for c in part.layout.columns}
+    zh = f"单元格过长（超过 {MAX_CELL_CHARS:,} 个字符），本行未读入"
+    en = f"cell longer than {MAX_CELL_CHARS:,} characters; row not read"
+    for j in range(part.raw.num_columns):
+        col = part.raw.column(j)
+        if not pa.types.is_string(col.type) or not len(col):
+            continue
+        if pc.max(pc.binary_length(col)).as_py() <= MAX_CELL_CHARS:  # bytes >= characters
+            continue
+        big = pc.greater(pc.utf8_length(col), MAX_CELL_CHARS).to_numpy(zero_copy_only=False)
+        if not big.any():
+            continue
+        found[j] = big
+        column = by_index.get(j)
+        header = part.layout.header_text(j)
+        letter = column_letter(j) if part.summary.format == "xlsx" else None
+        for pos in np.flatnonzero(big):
+            value = col[int(pos)].as_py()
+            shown = f"{value[:50]}… ({len(value):,} characters)"
+            report.add(Problem(
+                part.summary.path, int(rows[pos]), header, shown, "cell_too_large",
+                Severity.ERROR, zh, en, part.summary.sheet,
+                column.field if column else None, letter,
+            ))  # fmt: skip
+            part.reasons[int(pos)].append(f"{header}: {zh} / {en}")
+            if column:
+                reporter.failed.add((int(pos), column.field))
+    return found
 
 
 def _skippable(source: RawSheet, sheet: str | None, exc: IngestError) -> bool:
@@ -348,6 +502,15 @@ def _quarantine(parts: list[_Part]) -> pd.DataFrame:
         for j in range(p.layout.width):
             cols[p.layout.header_text(j)] = taken.column(j).to_pylist()
         frames.append(pd.DataFrame(cols))
+    for p in parts:
+        if p.rejected:
+            frames.append(pd.DataFrame({
+                "file": Path(p.summary.path).name,
+                "sheet": p.summary.sheet,
+                "row": [line for line, _ in p.rejected],
+                "reasons": " / ".join(_cell_count_message(p.layout.width)),
+                "raw_text": [text for _, text in p.rejected],
+            }))  # fmt: skip
     return (
         pd.concat(frames, ignore_index=True)
         if frames

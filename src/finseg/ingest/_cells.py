@@ -238,10 +238,24 @@ _MONTH = re.compile(r"^(\d{4})\s*(?:[-/.年])\s*(\d{1,2})\s*月?$|^(\d{4})(\d{2}
 _QUARTER = re.compile(r"^(\d{4})\s*(?:年)?\s*(?:q|第)?\s*([1-4])\s*(?:季度?|季|q)?$", re.I)
 _YEAR = re.compile(r"^(\d{4})\s*(?:年|年度|年报|fy)?$", re.I)
 _EXCEL_EPOCH = date(1899, 12, 30)
+# A year, month and day written out: a date on the calendar or an impossible one (02-30).
+_YMD = re.compile(
+    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T][\d:]+)?$"
+    r"|^(\d{4})(\d{2})(\d{2})$"
+)
 
 
 def _month_end(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _impossible_day(text: str) -> bool:
+    """A date written out with a real month and a day of 1-31 that month does not have."""
+    m = _YMD.match(text)
+    if not m:
+        return False
+    year, month, day = (int(g) for g in (m.groups()[:3] if m.group(1) else m.groups()[3:]))
+    return 1 <= month <= 12 and calendar.monthrange(year, month)[1] < day <= 31
 
 
 def _parse_date(text: str, period_end: bool) -> tuple[date | None, str | None]:
@@ -251,6 +265,8 @@ def _parse_date(text: str, period_end: bool) -> tuple[date | None, str | None]:
             return datetime.strptime(t, fmt).date(), None
         except ValueError:
             continue
+    if _impossible_day(t):
+        return None, "invalid_date"
     if period_end:
         if m := _YEAR.match(t):
             return date(int(m.group(1)), 12, 31), None
@@ -263,6 +279,27 @@ def _parse_date(text: str, period_end: bool) -> tuple[date | None, str | None]:
     return None, "not_a_date"
 
 
+def _rolled_over(text: pa.Array, parsed: pa.Array) -> np.ndarray:
+    """Cells Arrow's ``strptime`` moved to the next month (2024-02-30 -> 2024-03-01) instead
+    of refusing them: those are left to the Python parser, which refuses them.
+
+    A rolled-over date lands on day 1 to 3 from a written day of 29 to 31, so only such
+    cells are written back and compared with their text.
+    """
+    out = np.zeros(len(text), dtype=bool)
+    early = (pc.day(parsed).to_numpy(zero_copy_only=False) <= 3) & (
+        pc.binary_length(text).to_numpy(zero_copy_only=False) > 0
+    )
+    if early.any():
+        mask = pa.array(early)
+        written = pc.strftime(pc.filter(parsed, mask), format="%d")
+        day = pc.utf8_slice_codeunits(pc.filter(text, mask), -2)
+        out[early] = pc.not_equal(pc.utf8_ltrim(day, "-0"), pc.utf8_ltrim(written, "0")).to_numpy(
+            zero_copy_only=False
+        )
+    return out
+
+
 def _dates(arr: pa.Array, f: Field) -> ParsedColumn:
     n = len(arr)
     if pa.types.is_timestamp(arr.type) or pa.types.is_date(arr.type):
@@ -272,6 +309,7 @@ def _dates(arr: pa.Array, f: Field) -> ParsedColumn:
     missing = _missing(s)
     parsed = pc.strptime(s, format="%Y-%m-%d", unit="ms", error_is_null=True)
     ok = pc.is_valid(parsed).to_numpy(zero_copy_only=False) & ~missing
+    ok[ok] = ~_rolled_over(pc.filter(s, pa.array(ok)), pc.filter(parsed, pa.array(ok)))
     out = np.full(n, np.datetime64("NaT"), dtype="datetime64[ms]")
     out[ok] = pc.filter(parsed, pa.array(ok)).to_numpy().astype("datetime64[ms]")
     slow = ~ok & ~missing
@@ -289,6 +327,16 @@ def _dates(arr: pa.Array, f: Field) -> ParsedColumn:
                     "not_a_date",
                     f"不是有效日期（应如 {example}）",
                     f"not a date (expected e.g. {example})",
+                )
+            )
+        if (impossible := rules == "invalid_date").any():
+            issues.append(
+                CellIssue(
+                    impossible,
+                    "invalid_date",
+                    "日期不存在（如 2 月 30 日、6 月 31 日、非闰年的 2 月 29 日）",
+                    "no such calendar date (e.g. 30 February, 31 June, 29 February of a "
+                    "common year)",
                 )
             )
         if (serial := rules == "excel_serial").any():

@@ -22,6 +22,7 @@ RULES: dict[str, tuple[str, str]] = {
     "not_whole": ("非整数", "not a whole number"),
     "too_large": ("数值过大", "number too large"),
     "not_a_date": ("非日期", "not a date"),
+    "invalid_date": ("日期不存在", "no such calendar date"),
     "excel_serial": ("Excel 日期序号", "Excel date serial"),
     "not_a_flag": ("非是/否", "not yes/no"),
     "unknown_category": ("未知取值", "unknown value"),
@@ -42,8 +43,14 @@ RULES: dict[str, tuple[str, str]] = {
     "collateral_without_type": ("信用却有押品价值", "collateral value, unsecured"),
     "duplicate": ("重复行", "duplicate row"),
     "cell_count": ("单元格数不符", "wrong number of cells"),
+    "cell_too_large": ("单元格过长", "cell too large"),
+    "encoding": ("编码不符", "not in the file's encoding"),
+    "formula_error": ("公式错误值", "formula error value"),
+    "formula_no_value": ("公式无计算结果", "formula without a value"),
     "totals_row": ("合计行", "totals row"),
     "sheet_skipped": ("跳过的工作表", "sheet skipped"),
+    "duplicate_column": ("重复的列", "repeated column"),
+    "other_statement_date": ("其他报表日期未用", "other statement date not used"),
 }
 
 
@@ -124,6 +131,10 @@ class QualityReport:
     problems: list[Problem] = field(default_factory=list)
     rows_out: int = 0
     missing_optional_fields: list[str] = field(default_factory=list)
+    #: Rows a run did not use because they carry another statement date than the one it
+    #: uses, and of those the rows of customers who have a statement on that date.
+    rows_other_dates: int = 0
+    rows_superseded: int = 0
 
     def add(self, problem: Problem) -> None:
         self.problems.append(problem)
@@ -148,6 +159,8 @@ class QualityReport:
             "rows_in": self.rows_in,
             "rows_out": self.rows_out,
             "rows_quarantined": self.rows_quarantined,
+            "rows_other_dates": self.rows_other_dates,
+            "rows_superseded": self.rows_superseded,
             "errors": self.count(Severity.ERROR),
             "warnings": self.count(Severity.WARNING),
             "notes": self.count(Severity.NOTE),
@@ -168,6 +181,8 @@ class QualityReport:
             ],
             rows_out=data.get("rows_out", 0),
             missing_optional_fields=list(data.get("missing_optional_fields", [])),
+            rows_other_dates=data.get("rows_other_dates", 0),
+            rows_superseded=data.get("rows_superseded", 0),
         )
         return report
 

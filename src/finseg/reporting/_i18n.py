@@ -130,6 +130,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Read {rows_in} rows from {files} file(s) or sheet(s); kept {rows_out} and quarantined "
         "{quarantined}; found {errors} error(s), {warnings} warning(s) and {notes} note(s).",
     ),
+    "quality.other_dates": (
+        "另有 {rows} 行属于其他报表日期，未用于本次运行"
+        "（其中 {superseded} 行的客户在所用日期有更晚的报表）。",
+        "Another {rows} row(s) carry other statement dates and were not used by this run "
+        "({superseded} of them of customers with a later statement on the date used).",
+    ),
     "quality.empty": ("本次运行没有数据质量报告。", "This run has no data-quality report."),
     "quality.no_problems": ("未发现数据问题。", "No data problems were found."),
     "quality.truncated": (

@@ -66,6 +66,11 @@ def _narrative(ctx: ReportContext, report: QualityReport) -> str:
         rows_out=_n(report.rows_out), quarantined=_n(report.rows_quarantined),
         errors=_n(counts["errors"]), warnings=_n(counts["warnings"]), notes=_n(counts["notes"]),
     )]  # fmt: skip
+    if report.rows_other_dates:
+        lines.append(ctx.t(
+            "quality.other_dates", rows=_n(report.rows_other_dates),
+            superseded=_n(report.rows_superseded),
+        ))  # fmt: skip
     if report.missing_optional_fields:
         sep = "、" if ctx.lang == "zh" else ", "
         fields = sep.join(label(name, ctx.lang) for name in report.missing_optional_fields)

@@ -45,6 +45,16 @@ _STATEMENT_TOKENS = {
     ),
 }  # fmt: skip
 _MAX_LENGTH = 10_000
+#: Deepest nesting of parentheses a rule may hold (``docs/rules.md``).
+MAX_PARENS = 32
+#: Deepest parsed expression tree a rule may hold: each operator, NOT, function call, CASE
+#: and parenthesis adds a level, and a chain ``a AND b AND c`` one level per ``AND``.
+MAX_DEPTH = 100
+_TOO_DEEP = (
+    f"the expression is nested too deeply (at most {MAX_PARENS} levels of parentheses and "
+    f"{MAX_DEPTH} levels of operators)",
+    f"表达式嵌套过深（括号最多 {MAX_PARENS} 层，运算最多 {MAX_DEPTH} 层）",
+)
 #: Compiled rules by (name, text, labels) for the default columns: a policy is validated
 #: twice (the second time with its own vocabularies) and its rules are compiled again by the
 #: stages, so the parse is done once per process.  Rules are immutable.
@@ -125,6 +135,7 @@ def _compile(
     if len(text) > _MAX_LENGTH:
         raise RuleError(name, text, 1, "", "the rule is too long", "规则过长")
     tree, tokens = _parse(name, text)
+    _check_depth(name, text, tree, tokens)
     checker = Checker(columns)
     try:
         kind, out = checker.check(tree)
@@ -169,8 +180,11 @@ def _parse(name: str, text: str) -> tuple[exp.Expression, list[Token]]:
         if token.token_type in _STATEMENT_TOKENS:
             en, zh = _STATEMENT_TOKENS[token.token_type]
             raise RuleError(name, text, token.start + 1, token.text, en, zh)
+    _check_parens(name, text, tokens)
     try:
         trees = sqlglot.parse(text)
+    except RecursionError:  # a long run of NOT or unary minus: sqlglot recurses per prefix
+        raise RuleError(name, text, 1, text[:1], *_TOO_DEEP) from None
     except ParseError as err:
         start, token, (en, zh) = _parse_error_at(err, text)
         raise RuleError(
@@ -179,6 +193,32 @@ def _parse(name: str, text: str) -> tuple[exp.Expression, list[Token]]:
     if len(trees) != 1 or trees[0] is None:
         raise RuleError(name, text, 1, "", "expected one expression", "应为一个表达式")
     return trees[0], tokens
+
+
+def _check_parens(name: str, text: str, tokens: list[Token]) -> None:
+    """Refuse, before parsing, parentheses nested deeper than :data:`MAX_PARENS`."""
+    depth = 0
+    for token in tokens:
+        if token.token_type is TokenType.L_PAREN:
+            depth += 1
+            if depth > MAX_PARENS:
+                raise RuleError(name, text, token.start + 1, token.text, *_TOO_DEEP)
+        elif token.token_type is TokenType.R_PAREN:
+            depth -= 1
+
+
+def _check_depth(name: str, text: str, tree: exp.Expression, tokens: list[Token]) -> None:
+    """Refuse a parsed tree deeper than :data:`MAX_DEPTH`, at the first node too deep.
+
+    Walked with an explicit stack: the checker that follows recurses once per level.
+    """
+    stack: list[tuple[exp.Expression, int]] = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            start, token = _locate(node, tokens, text)
+            raise RuleError(name, text, start + 1, token, *_TOO_DEEP)
+        stack.extend((child, depth + 1) for child in node.iter_expressions())
 
 
 def _parse_error_at(err: ParseError, text: str) -> tuple[int, str, tuple[str, str]]:
