@@ -46,6 +46,8 @@ from finseg.store import (
     mark_stale_running_runs_failed,
     read_session,
     record_policy_version,
+    require_champion_evidence,
+    require_override_evidence,
     start_run,
     transaction,
     upsert_customers,
@@ -217,21 +219,25 @@ def champion_id(ws: Workspace) -> str:
 def _champion(ws: Workspace) -> dict[str, Any]:
     """Keyword arguments binding the workspace champion into the risk stage, or none.
 
-    The model file is checked against its recorded SHA-256 before it is loaded (a mismatch
-    fails the run).
+    The champion must have its audit evidence (promotion and registered SHA-256), and the
+    model file is checked against that SHA-256 before it is loaded; either failing fails the run.
     """
     with read_session(ws.engine()) as s:
         champion = _canonical_champion(s)
         if champion is None:
             return {}
+        require_champion_evidence(s, champion)
         model, record = load_model(s, ws.models_dir, champion.id)
         return {"model": model, "model_id": record.id, "features": list(record.card["features"])}
 
 
 def _adjuster(ws: Workspace, policy: Policy, on: date) -> Callable[..., pd.DataFrame]:
-    """``adjust(frame, fields=...)`` applying the expert adjustments in force on day ``on``."""
+    """``adjust(frame, fields=...)`` applying the expert adjustments in force on day ``on``;
+    each must match its approval in the audit log (else the run fails naming it)."""
     with read_session(ws.engine()) as s:
         overrides = active_overrides(s, on)
+        for override in overrides:
+            require_override_evidence(s, override)
     strategies = {seg.id: seg.strategy for seg in policy.segments.taxonomy}
     return partial(apply_overrides, overrides=overrides, choices=override_choices(policy),
                    strategies=strategies)  # fmt: skip

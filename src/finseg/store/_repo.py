@@ -14,6 +14,7 @@ audit log has no update or delete function here, and the database rejects both.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import socket
@@ -25,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from finseg._policy import normalise_policy_text, policy_hash
 from finseg.exceptions import StoreError, UserError
+from finseg.store._audit import chain_link, row_sha256
 from finseg.store._models import AuditEntry, PolicyVersion, Role, Run, RunStatus, User, utcnow
 
 __all__ = [
@@ -56,17 +58,28 @@ def audit(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Append one audit row (UTC time) to the current transaction.
+    """Append one audit row (UTC time) to the current transaction, chained to the row before.
 
-    ``before`` and ``after`` are JSON-serialisable snapshots of the object.
+    ``before`` and ``after`` are JSON-serialisable snapshots of the object.  The row's id,
+    ``prev_sha256`` and ``row_sha256`` are set here, under the chain's lock (see
+    :mod:`finseg.store._audit`), so concurrent writers never fork the chain.
     """
-    entry = AuditEntry(
-        actor=actor, action=action, object_type=object_type,
-        object_id=None if object_id is None else str(object_id), before=before, after=after,
-    )  # fmt: skip
+    entry_id, prev = chain_link(session)
+    row = {
+        "id": entry_id, "at": utcnow(), "actor": actor, "action": action,
+        "object_type": object_type, "object_id": None if object_id is None else str(object_id),
+        "before": _json_roundtrip(before), "after": _json_roundtrip(after),
+    }  # fmt: skip
+    entry = AuditEntry(**row, prev_sha256=prev, row_sha256=row_sha256(row, prev))
     session.add(entry)
     session.flush()
     return entry
+
+
+def _json_roundtrip(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    """``value`` as the database will give it back (tuples as lists, keys as strings), so that
+    the hash computed now matches the hash recomputed from the stored row."""
+    return None if value is None else json.loads(json.dumps(value))
 
 
 def list_audit(
