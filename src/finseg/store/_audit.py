@@ -75,7 +75,7 @@ def canonical_content(row: dict[str, Any], prev_sha256: str) -> bytes:
     >>> row = {"id": 1, "at": datetime(2025, 1, 1, tzinfo=UTC), "actor": "li",
     ...        "action": "user.add", "object_type": "user", "object_id": "li",
     ...        "before": None, "after": {"role": "analyst", "active": True}}
-    >>> canonical_content(row, GENESIS)[:60]
+    >>> canonical_content(row, GENESIS)[:59]
     b'{"action":"user.add","actor":"li","after":{"active":true,"r'
     """
     doc = {
