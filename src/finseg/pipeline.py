@@ -2,10 +2,14 @@
 
 A stage is a pure function ``(DataFrame, policy section) -> DataFrame`` that adds columns;
 it reads no files and no database.  :func:`run_pipeline` wires them: it records the run as
-``running``, writes the results into ``runs/<run_id>.partial/``, renames the directory to
-``runs/<run_id>/`` when every file is complete, and only then commits the run as ``done``.
-A failure at any point records the run as ``failed`` with the error and removes the partial
-directory, so nothing that looks finished is left behind.
+``running``, writes the results into ``runs/.partial/<run_id>/``, commits the run as ``done``
+with the files' checksums, and only then renames the directory to ``runs/<run_id>/``.  So a
+directory ``runs/<run_id>/`` exists only for a run recorded ``done`` (``runs/*/results.parquet``
+counts finished runs only).  A failure before the commit records the run as ``failed`` and
+removes the partial directory; a process killed before the commit leaves a ``running`` run
+that the next run marks ``failed`` (its partial directory removed), and one killed between the
+commit and the rename leaves a ``done`` run whose directory :func:`recover_runs` renames at the
+next run or ``finseg runs list``.
 
 Results are deterministic: the same input, policy and expert adjustments in force give
 byte-identical Parquet files; the run id and timestamps live in the ``runs`` row, never in the
@@ -27,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import sqlalchemy as sa
 
 from finseg import __version__
 from finseg._policy import Policy, parse_policy
@@ -38,6 +43,8 @@ from finseg.risk import risk_stage
 from finseg.segments import apply_overrides, override_choices, segments_stage
 from finseg.store import (
     ModelStatus,
+    Run,
+    RunStatus,
     active_overrides,
     fail_run,
     finish_run,
@@ -61,6 +68,8 @@ __all__ = [
     "Stage",
     "champion_id",
     "file_sha256",
+    "partial_dir",
+    "recover_runs",
     "run_pipeline",
     "run_stages",
     "select_snapshot",
@@ -71,6 +80,8 @@ QUALITY = "quality.json"
 #: The segment validation of a run (:func:`finseg.segments.segment_validation`).
 SEGMENTS = "segments.json"
 QUARANTINE = "quarantine.csv"
+#: The directory under ``runs/`` holding the files of runs not yet committed ``done``.
+PARTIAL = ".partial"
 
 
 @dataclass(frozen=True)
@@ -189,12 +200,52 @@ def _write_results(
     return {p.name: file_sha256(p) for p in sorted(part.iterdir())}
 
 
+def partial_dir(ws: Workspace, run_id: str) -> Path:
+    """Where run ``run_id`` writes its files until it is committed ``done``: a level below
+    ``runs/``, so that ``runs/*/results.parquet`` never matches an unfinished run."""
+    return ws.runs_dir / PARTIAL / run_id
+
+
+def _leftovers(ws: Workspace, run_id: str) -> tuple[Path, ...]:
+    # the last two: the layout of finseg before the commit came first (<id>.partial, and a
+    # renamed <id>/ whose run was never committed)
+    return (partial_dir(ws, run_id), ws.runs_dir / f"{run_id}.partial", ws.runs_dir / run_id)
+
+
 def _clean_stale(ws: Workspace, stale: list[str]) -> None:
-    """Remove what killed runs left behind: a partial directory, or one renamed but never
-    committed (the process died between the rename and the commit)."""
+    """Remove what killed runs (now recorded ``failed``) left behind."""
     for run_id in stale:
-        for leftover in (ws.runs_dir / f"{run_id}.partial", ws.runs_dir / run_id):
+        for leftover in _leftovers(ws, run_id):
             shutil.rmtree(leftover, ignore_errors=True)
+
+
+def recover_runs(ws: Workspace) -> list[str]:
+    """Finish what a process killed between its commit and its rename left: move the files of
+    every run recorded ``done`` from ``runs/.partial/<id>/`` to ``runs/<id>/``; return the ids.
+
+    Partial directories of runs still ``running`` are left to their process (or to the stale
+    check of the next run); those of ``failed`` runs are removed.
+    """
+    staging = ws.runs_dir / PARTIAL
+    if not staging.is_dir():
+        return []
+    recovered = []
+    with read_session(ws.engine()) as s:
+        status = {p.name: s.scalar(sa.select(Run.status).where(Run.id == p.name))
+                  for p in staging.iterdir()}  # fmt: skip
+    for run_id, state in sorted(status.items()):
+        if state is RunStatus.DONE and not (ws.runs_dir / run_id).exists():
+            (staging / run_id).rename(ws.runs_dir / run_id)
+            recovered.append(run_id)
+        elif state is RunStatus.FAILED:
+            shutil.rmtree(staging / run_id, ignore_errors=True)
+    return recovered
+
+
+def _publish(part: Path, final: Path) -> None:
+    """Rename a committed run's directory into place (a kill here is undone by
+    :func:`recover_runs`)."""
+    part.rename(final)
 
 
 def _canonical_champion(session: Any) -> Any:
@@ -310,6 +361,8 @@ def run_pipeline(
     policy.strategy.scenario(scenario)  # an unknown scenario fails before the run is recorded
     with transaction(engine) as s:
         _clean_stale(ws, mark_stale_running_runs_failed(s, actor=actor))
+    recover_runs(ws)
+    with transaction(engine) as s:
         policy_id = record_policy_version(s, policy_text, name=policy.name.en, actor=actor)
         # Expert adjustments in force on this (UTC) day apply; recorded with the run.
         today = datetime.now(UTC).date()
@@ -327,7 +380,7 @@ def run_pipeline(
             params=params,
             actor=actor,
         ).id
-    part, final = ws.runs_dir / f"{run_id}.partial", ws.runs_dir / run_id
+    part, final = partial_dir(ws, run_id), ws.runs_dir / run_id
     timings: dict[str, float] = {}
     try:
         part.mkdir(parents=True)
@@ -341,14 +394,13 @@ def run_pipeline(
             progress("ingest", "导入" if ws.settings.language.value == "zh" else "Ingest", "done")
         frame = run_stages(frame, ws, policy, timings, progress, today, scenario)
         files = _write_results(part, result, frame, policy.segments.min_segment_size)
-        part.rename(final)
         counts = {
             "rows_in": result.report.rows_in,
             "rows": len(frame),
             "quarantined": result.report.rows_quarantined,
             "overrides": _overrides_applied(frame),
         }
-        with transaction(engine) as s:
+        with transaction(engine) as s:  # the commit comes first: only then the directory
             upsert_customers(s, frame, run_id=run_id, actor=actor)
             finish_run(
                 s,
@@ -368,6 +420,7 @@ def run_pipeline(
             f"run {run_id} failed: {type(exc).__name__}: {exc}",
             f"运行 {run_id} 失败：{type(exc).__name__}: {exc}",
         ) from exc
+    _publish(part, final)
     return RunResult(
         run_id,
         "done",
@@ -393,7 +446,7 @@ def _model_ids(frame: pd.DataFrame) -> list[str]:
 
 
 def _fail(ws: Workspace, run_id: str, exc: BaseException, actor: str) -> None:
-    for leftover in (ws.runs_dir / f"{run_id}.partial", ws.runs_dir / run_id):
+    for leftover in _leftovers(ws, run_id):
         shutil.rmtree(leftover, ignore_errors=True)
     message = exc.bilingual() if isinstance(exc, FinsegError) else f"{type(exc).__name__}: {exc}"
     with transaction(ws.engine()) as s:

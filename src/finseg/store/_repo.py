@@ -18,7 +18,8 @@ import json
 import os
 import secrets
 import socket
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -36,6 +37,7 @@ __all__ = [
     "fail_run",
     "finish_run",
     "get_run",
+    "is_abandoned",
     "list_audit",
     "list_runs",
     "list_users",
@@ -278,19 +280,50 @@ def fail_run(session: Session, run_id: str, error: str, *, actor: str = SYSTEM) 
     return run
 
 
+def _process_started(pid: int) -> datetime | None:
+    """When process ``pid`` started (Linux ``/proc``), or ``None`` where that is unknown."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        boot = next(
+            int(line.split()[1])
+            for line in Path("/proc/stat").read_text().splitlines()
+            if line.startswith("btime ")
+        )
+        ticks = os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, StopIteration, ValueError):
+        return None
+    return datetime.fromtimestamp(boot + int(fields[19]) / ticks, UTC)
+
+
+def _pid_alive(pid: int, since: datetime) -> bool:
+    """Process ``pid`` exists and is the one that started at or before ``since`` (a process
+    that started later reuses the PID of a dead one)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by another user
+        pass
+    started = _process_started(pid)
+    return started is None or started <= since + timedelta(seconds=2)
+
+
 def _is_stale(run: Run, host: str, cutoff: datetime) -> bool:
     """Dead owner process on this host; elsewhere (cannot check) too old."""
     if run.owner_host != host or run.owner_pid is None:
         return run.created_at < cutoff
     if run.owner_pid == os.getpid():
         return False
-    try:
-        os.kill(run.owner_pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:  # alive, owned by another user
+    return not _pid_alive(run.owner_pid, run.created_at)
+
+
+def is_abandoned(run: Run, *, older_than: timedelta = timedelta(hours=24)) -> bool:
+    """A ``running`` run whose process is gone: on this host its PID no longer exists (or
+    belongs to a process started after the run); from another host, whose processes cannot
+    be checked, it started more than ``older_than`` ago."""
+    if run.status is not RunStatus.RUNNING:
         return False
-    return False
+    return _is_stale(run, socket.gethostname(), utcnow() - older_than)
 
 
 def mark_stale_running_runs_failed(
