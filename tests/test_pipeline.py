@@ -233,6 +233,14 @@ def test_a_kill_between_the_commit_and_the_rename_is_recovered(ws, sample_xlsx, 
     assert main(["report", run_id, "--workspace", str(ws.root), "--format", "xlsx"]) == 0
 
 
+def test_publish_tolerates_a_recovery_that_came_first(tmp_path):
+    final = tmp_path / "r1"
+    final.mkdir()
+    pipeline._publish(tmp_path / ".partial" / "r1", final)  # already moved: not an error
+    with pytest.raises(FileNotFoundError):
+        pipeline._publish(tmp_path / ".partial" / "r2", tmp_path / "r2")
+
+
 def test_runs_list_shows_a_running_run_of_a_live_process_as_running(ws, capsys):
     from finseg.store import start_run, transaction
 

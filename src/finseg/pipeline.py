@@ -235,7 +235,7 @@ def recover_runs(ws: Workspace) -> list[str]:
                   for p in staging.iterdir()}  # fmt: skip
     for run_id, state in sorted(status.items()):
         if state is RunStatus.DONE and not (ws.runs_dir / run_id).exists():
-            (staging / run_id).rename(ws.runs_dir / run_id)
+            _publish(staging / run_id, ws.runs_dir / run_id)
             recovered.append(run_id)
         elif state is RunStatus.FAILED:
             shutil.rmtree(staging / run_id, ignore_errors=True)
@@ -244,8 +244,12 @@ def recover_runs(ws: Workspace) -> list[str]:
 
 def _publish(part: Path, final: Path) -> None:
     """Rename a committed run's directory into place (a kill here is undone by
-    :func:`recover_runs`)."""
-    part.rename(final)
+    :func:`recover_runs`).  Another process may have done it first: that is not an error."""
+    try:
+        part.rename(final)
+    except OSError:
+        if part.exists() or not final.is_dir():
+            raise
 
 
 def _canonical_champion(session: Any) -> Any:
