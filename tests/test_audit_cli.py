@@ -155,3 +155,19 @@ def test_a_champion_set_by_sql_is_refused(ws, sample, tmp_path) -> None:
         match=r"model m2: status is .champion. in the database but .challenger. in its audit row",
     ):
         run_pipeline(ws, sample)
+
+
+def test_predict_refuses_a_champion_set_by_sql(ws, sample, tmp_path, capsys) -> None:
+    card = {"params": {"mode": "canonical"}, "features": []}
+    with transaction(ws.engine()) as s:
+        register_model(s, ws.models_dir, {"w": 1}, kind="expert", card=card, name="m1")
+        register_model(s, ws.models_dir, {"w": 2}, kind="expert", card=card, name="m2")
+    _sql(
+        ws,
+        "UPDATE models SET status = 'challenger' WHERE id = 'm1'",
+        "UPDATE models SET status = 'champion' WHERE id = 'm2'",
+    )
+    out = tmp_path / "scored.csv"
+    code = main(["predict", "--data", str(sample), "--out", str(out), "-w", str(ws.root)])
+    assert code == 2 and "model m2: status is 'champion'" in capsys.readouterr().err
+    assert not out.exists()
