@@ -38,6 +38,11 @@ def ws(tmp_path):
     workspace.close()
 
 
+def _dirs(ws):
+    """The run directories under runs/ (not the partial ones)."""
+    return sorted(p.name for p in ws.runs_dir.iterdir() if p.name != ".partial")
+
+
 def _runs(ws):
     with read_session(ws.engine()) as s:
         return {r.id: r.status for r in list_runs(s)}
@@ -75,7 +80,7 @@ def test_run_writes_results_and_records_it(ws, sample_xlsx):
         (run,) = list_runs(s)
         assert run.model_ids == ["expert"]
         assert run.params["scenario"] == "baseline"
-    assert not list(ws.runs_dir.glob("*.partial"))
+    assert not list((ws.runs_dir / ".partial").iterdir())
 
 
 def test_same_input_and_policy_give_byte_identical_results(ws, sample_xlsx):
@@ -132,7 +137,7 @@ def test_failing_stage_leaves_no_run_directory_and_a_failed_row(ws, sample_xlsx,
     )
     with pytest.raises(RunError, match="stage blew up"):
         run_pipeline(ws, sample_xlsx)
-    assert list(ws.runs_dir.iterdir()) == []
+    assert _dirs(ws) == []
     ((_, status),) = _runs(ws).items()
     assert status is RunStatus.FAILED
     monkeypatch.undo()
@@ -146,7 +151,7 @@ def test_user_error_in_input_fails_the_run_with_exit_2(ws, tmp_path, capsys):
     assert main(["run", "--data", str(bad), "--workspace", str(ws.root)]) == 2
     assert "missing required column" in capsys.readouterr().err
     assert list(_runs(ws).values()) == [RunStatus.FAILED]
-    assert list(ws.runs_dir.iterdir()) == []
+    assert _dirs(ws) == []
 
 
 KILLED_RUN = textwrap.dedent(
@@ -178,13 +183,88 @@ def test_sigkill_mid_run_leaves_nothing_that_looks_finished(ws, sample_xlsx, tmp
     assert marker.exists(), "the child run never reached its stage"
     os.kill(child.pid, signal.SIGKILL)
     child.wait(timeout=30)
-    assert [p.name.endswith(".partial") for p in ws.runs_dir.iterdir()] == [True]
+    assert _dirs(ws) == [] and len(list((ws.runs_dir / ".partial").iterdir())) == 1
     assert RunStatus.DONE not in _runs(ws).values()
     after = run_pipeline(ws, sample_xlsx)  # the next run works and clears the leftovers
     statuses = _runs(ws)
     assert statuses[after.run_id] is RunStatus.DONE
     assert sorted(statuses.values()) == sorted([RunStatus.DONE, RunStatus.FAILED])
-    assert [p.name for p in ws.runs_dir.iterdir()] == [after.run_id]
+    assert _dirs(ws) == [after.run_id] and not list((ws.runs_dir / ".partial").iterdir())
+
+
+KILLED_AT = textwrap.dedent(
+    """
+    import os, signal, sys
+    from pathlib import Path
+    from finseg import pipeline
+    from finseg.workspace import open_workspace
+
+    def die(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    setattr(pipeline, sys.argv[3], die)
+    pipeline.run_pipeline(open_workspace(sys.argv[1]), Path(sys.argv[2]))
+    """
+)
+
+
+def _killed_at(ws, data, hook: str) -> None:
+    """A run in a child process SIGKILLed when it reaches ``pipeline.<hook>``."""
+    child = subprocess.run(
+        [sys.executable, "-c", KILLED_AT, str(ws.root), str(data), hook], timeout=300
+    )
+    assert child.returncode == -signal.SIGKILL
+
+
+def _duckdb_count(ws) -> int:
+    """README's DuckDB query over runs/*/results.parquet (0 when there is no file)."""
+    import duckdb
+
+    if not list(ws.runs_dir.glob("*/results.parquet")):
+        return 0
+    glob = str(ws.runs_dir / "*" / "results.parquet")
+    return duckdb.sql(f"select count(*) from '{glob}'").fetchall()[0][0]
+
+
+def test_a_kill_before_the_commit_leaves_no_results_that_look_finished(ws, sample_xlsx, capsys):
+    _killed_at(ws, sample_xlsx, "finish_run")  # results written; the done commit never came
+    assert _dirs(ws) == [] and _duckdb_count(ws) == 0
+    ((run_id, status),) = _runs(ws).items()
+    assert status is RunStatus.RUNNING
+    assert main(["runs", "list", "--workspace", str(ws.root)]) == 0
+    listed = capsys.readouterr().out
+    assert run_id in listed and "abandoned" in listed and "running" not in listed
+    after = run_pipeline(ws, sample_xlsx)  # the next start fails it and clears its files
+    assert _runs(ws) == {run_id: RunStatus.FAILED, after.run_id: RunStatus.DONE}
+    assert _dirs(ws) == [after.run_id] and _duckdb_count(ws) == 400
+    assert not list((ws.runs_dir / ".partial").iterdir())
+
+
+def test_a_kill_between_the_commit_and_the_rename_is_recovered(ws, sample_xlsx, capsys):
+    _killed_at(ws, sample_xlsx, "_publish")  # done in the database; files still partial
+    ((run_id, status),) = _runs(ws).items()
+    assert status is RunStatus.DONE and _dirs(ws) == []
+    assert main(["runs", "list", "--workspace", str(ws.root)]) == 0
+    assert _dirs(ws) == [run_id] and _duckdb_count(ws) == 400
+    assert main(["report", run_id, "--workspace", str(ws.root), "--format", "xlsx"]) == 0
+
+
+def test_publish_tolerates_a_recovery_that_came_first(tmp_path):
+    final = tmp_path / "r1"
+    final.mkdir()
+    pipeline._publish(tmp_path / ".partial" / "r1", final)  # already moved: not an error
+    with pytest.raises(FileNotFoundError):
+        pipeline._publish(tmp_path / ".partial" / "r2", tmp_path / "r2")
+
+
+def test_runs_list_shows_a_running_run_of_a_live_process_as_running(ws, capsys):
+    from finseg.store import start_run, transaction
+
+    with transaction(ws.engine()) as s:
+        start_run(s)  # owned by this (live) process
+    assert main(["runs", "list", "--workspace", str(ws.root)]) == 0
+    listed = capsys.readouterr().out
+    assert "running" in listed and "abandoned" not in listed
 
 
 def test_as_of_picks_one_snapshot_from_several_periods(ws, tmp_path):

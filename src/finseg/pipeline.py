@@ -2,10 +2,14 @@
 
 A stage is a pure function ``(DataFrame, policy section) -> DataFrame`` that adds columns;
 it reads no files and no database.  :func:`run_pipeline` wires them: it records the run as
-``running``, writes the results into ``runs/<run_id>.partial/``, renames the directory to
-``runs/<run_id>/`` when every file is complete, and only then commits the run as ``done``.
-A failure at any point records the run as ``failed`` with the error and removes the partial
-directory, so nothing that looks finished is left behind.
+``running``, writes the results into ``runs/.partial/<run_id>/``, commits the run as ``done``
+with the files' checksums, and only then renames the directory to ``runs/<run_id>/``.  So a
+directory ``runs/<run_id>/`` exists only for a run recorded ``done`` (``runs/*/results.parquet``
+counts finished runs only).  A failure before the commit records the run as ``failed`` and
+removes the partial directory; a process killed before the commit leaves a ``running`` run
+that the next run marks ``failed`` (its partial directory removed), and one killed between the
+commit and the rename leaves a ``done`` run whose directory :func:`recover_runs` renames at the
+next run or ``finseg runs list``.
 
 Results are deterministic: the same input, policy and expert adjustments in force give
 byte-identical Parquet files; the run id and timestamps live in the ``runs`` row, never in the
@@ -27,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import sqlalchemy as sa
 
 from finseg import __version__
 from finseg._policy import Policy, parse_policy
@@ -38,6 +43,8 @@ from finseg.risk import RatingBasis, risk_stage
 from finseg.segments import apply_overrides, override_choices, segments_stage
 from finseg.store import (
     ModelStatus,
+    Run,
+    RunStatus,
     active_overrides,
     fail_run,
     finish_run,
@@ -46,6 +53,8 @@ from finseg.store import (
     mark_stale_running_runs_failed,
     read_session,
     record_policy_version,
+    require_champion_evidence,
+    require_override_evidence,
     start_run,
     transaction,
     upsert_customers,
@@ -59,6 +68,8 @@ __all__ = [
     "Stage",
     "champion_id",
     "file_sha256",
+    "partial_dir",
+    "recover_runs",
     "run_pipeline",
     "run_stages",
     "select_snapshot",
@@ -69,6 +80,8 @@ QUALITY = "quality.json"
 #: The segment validation of a run (:func:`finseg.segments.segment_validation`).
 SEGMENTS = "segments.json"
 QUARANTINE = "quarantine.csv"
+#: The directory under ``runs/`` holding the files of runs not yet committed ``done``.
+PARTIAL = ".partial"
 
 
 @dataclass(frozen=True)
@@ -196,12 +209,56 @@ def _write_results(
     return {p.name: file_sha256(p) for p in sorted(part.iterdir())}
 
 
+def partial_dir(ws: Workspace, run_id: str) -> Path:
+    """Where run ``run_id`` writes its files until it is committed ``done``: a level below
+    ``runs/``, so that ``runs/*/results.parquet`` never matches an unfinished run."""
+    return ws.runs_dir / PARTIAL / run_id
+
+
+def _leftovers(ws: Workspace, run_id: str) -> tuple[Path, ...]:
+    # the last two: the layout of finseg before the commit came first (<id>.partial, and a
+    # renamed <id>/ whose run was never committed)
+    return (partial_dir(ws, run_id), ws.runs_dir / f"{run_id}.partial", ws.runs_dir / run_id)
+
+
 def _clean_stale(ws: Workspace, stale: list[str]) -> None:
-    """Remove what killed runs left behind: a partial directory, or one renamed but never
-    committed (the process died between the rename and the commit)."""
+    """Remove what killed runs (now recorded ``failed``) left behind."""
     for run_id in stale:
-        for leftover in (ws.runs_dir / f"{run_id}.partial", ws.runs_dir / run_id):
+        for leftover in _leftovers(ws, run_id):
             shutil.rmtree(leftover, ignore_errors=True)
+
+
+def recover_runs(ws: Workspace) -> list[str]:
+    """Finish what a process killed between its commit and its rename left: move the files of
+    every run recorded ``done`` from ``runs/.partial/<id>/`` to ``runs/<id>/``; return the ids.
+
+    Partial directories of runs still ``running`` are left to their process (or to the stale
+    check of the next run); those of ``failed`` runs are removed.
+    """
+    staging = ws.runs_dir / PARTIAL
+    if not staging.is_dir():
+        return []
+    recovered = []
+    with read_session(ws.engine()) as s:
+        status = {p.name: s.scalar(sa.select(Run.status).where(Run.id == p.name))
+                  for p in staging.iterdir()}  # fmt: skip
+    for run_id, state in sorted(status.items()):
+        if state is RunStatus.DONE and not (ws.runs_dir / run_id).exists():
+            _publish(staging / run_id, ws.runs_dir / run_id)
+            recovered.append(run_id)
+        elif state is RunStatus.FAILED:
+            shutil.rmtree(staging / run_id, ignore_errors=True)
+    return recovered
+
+
+def _publish(part: Path, final: Path) -> None:
+    """Rename a committed run's directory into place (a kill here is undone by
+    :func:`recover_runs`).  Another process may have done it first: that is not an error."""
+    try:
+        part.rename(final)
+    except OSError:
+        if part.exists() or not final.is_dir():
+            raise
 
 
 def _canonical_champion(session: Any) -> Any:
@@ -226,21 +283,25 @@ def champion_id(ws: Workspace) -> str:
 def _champion(ws: Workspace) -> dict[str, Any]:
     """Keyword arguments binding the workspace champion into the risk stage, or none.
 
-    The model file is checked against its recorded SHA-256 before it is loaded (a mismatch
-    fails the run).
+    The champion must have its audit evidence (promotion and registered SHA-256), and the
+    model file is checked against that SHA-256 before it is loaded; either failing fails the run.
     """
     with read_session(ws.engine()) as s:
         champion = _canonical_champion(s)
         if champion is None:
             return {}
+        require_champion_evidence(s, champion)
         model, record = load_model(s, ws.models_dir, champion.id)
         return {"model": model, "model_id": record.id, "features": list(record.card["features"])}
 
 
 def _adjuster(ws: Workspace, policy: Policy, on: date) -> Callable[..., pd.DataFrame]:
-    """``adjust(frame, fields=...)`` applying the expert adjustments in force on day ``on``."""
+    """``adjust(frame, fields=...)`` applying the expert adjustments in force on day ``on``;
+    each must match its approval in the audit log (else the run fails naming it)."""
     with read_session(ws.engine()) as s:
         overrides = active_overrides(s, on)
+        for override in overrides:
+            require_override_evidence(s, override)
     strategies = {seg.id: seg.strategy for seg in policy.segments.taxonomy}
     return partial(apply_overrides, overrides=overrides, choices=override_choices(policy),
                    strategies=strategies)  # fmt: skip
@@ -313,6 +374,8 @@ def run_pipeline(
     policy.strategy.scenario(scenario)  # an unknown scenario fails before the run is recorded
     with transaction(engine) as s:
         _clean_stale(ws, mark_stale_running_runs_failed(s, actor=actor))
+    recover_runs(ws)
+    with transaction(engine) as s:
         policy_id = record_policy_version(s, policy_text, name=policy.name.en, actor=actor)
         # Expert adjustments in force on this (UTC) day apply; recorded with the run.
         today = datetime.now(UTC).date()
@@ -330,7 +393,7 @@ def run_pipeline(
             params=params,
             actor=actor,
         ).id
-    part, final = ws.runs_dir / f"{run_id}.partial", ws.runs_dir / run_id
+    part, final = partial_dir(ws, run_id), ws.runs_dir / run_id
     timings: dict[str, float] = {}
     try:
         part.mkdir(parents=True)
@@ -345,7 +408,6 @@ def run_pipeline(
             progress("ingest", "导入" if ws.settings.language.value == "zh" else "Ingest", "done")
         frame = run_stages(frame, ws, policy, timings, progress, today, scenario)
         files = _write_results(part, result, frame, policy.segments.min_segment_size)
-        part.rename(final)
         counts = {
             "rows_in": result.report.rows_in,
             "rows": len(frame),
@@ -354,7 +416,7 @@ def run_pipeline(
             "overrides": _overrides_applied(frame),
             **{f"rating_{k}": n for k, n in _rating_basis_counts(frame).items()},
         }
-        with transaction(engine) as s:
+        with transaction(engine) as s:  # the commit comes first: only then the directory
             upsert_customers(s, frame, run_id=run_id, actor=actor)
             finish_run(
                 s,
@@ -374,6 +436,7 @@ def run_pipeline(
             f"run {run_id} failed: {type(exc).__name__}: {exc}",
             f"运行 {run_id} 失败：{type(exc).__name__}: {exc}",
         ) from exc
+    _publish(part, final)
     return RunResult(
         run_id,
         "done",
@@ -418,7 +481,7 @@ def _model_ids(frame: pd.DataFrame) -> list[str]:
 
 
 def _fail(ws: Workspace, run_id: str, exc: BaseException, actor: str) -> None:
-    for leftover in (ws.runs_dir / f"{run_id}.partial", ws.runs_dir / run_id):
+    for leftover in _leftovers(ws, run_id):
         shutil.rmtree(leftover, ignore_errors=True)
     message = exc.bilingual() if isinstance(exc, FinsegError) else f"{type(exc).__name__}: {exc}"
     with transaction(ws.engine()) as s:

@@ -18,7 +18,6 @@ from finseg.store import (
     Base,
     ModelRecord,
     ModelStatus,
-    add_user,
     current_revision,
     get_model,
     head_revision,
@@ -34,6 +33,8 @@ from finseg.store import (
     retire_model,
     transaction,
     upgrade,
+    utcnow,
+    verify_chain,
 )
 
 
@@ -248,9 +249,24 @@ def test_upgrade_from_0001_keeps_data_and_registry_works(db_url, models_dir, est
     engine = make_engine(db_url)
     assert upgrade(engine, "0001") == "0001"
     assert "models" not in sa.inspect(engine).get_table_names()
-    with transaction(engine) as s:
-        add_user(s, "li", "approver")
+    with engine.begin() as conn:  # as finseg 0001 wrote them: no hash chain yet
+        conn.execute(
+            sa.text(
+                "INSERT INTO users (name, role, created_at, active) "
+                "VALUES ('li', 'approver', :at, true)"
+            ),
+            {"at": utcnow()},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO audit_log (at, actor, action, object_type, object_id) "
+                "VALUES (:at, 'system', 'user.add', 'user', 'li')"
+            ),
+            {"at": utcnow()},
+        )
     assert upgrade(engine) == head_revision() == current_revision(engine)
+    with read_session(engine) as s:  # the rows already there are chained at the upgrade
+        assert verify_chain(s).ok and verify_chain(s).rows == 2
     with engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(ctx, Base.metadata) == []

@@ -233,6 +233,23 @@ def test_stale_running_runs_are_marked_failed(engine: Engine) -> None:
         assert "stale" in get_run(s, "killed").error
 
 
+def test_a_running_run_whose_pid_was_reused_is_abandoned(engine: Engine) -> None:
+    from finseg.store import is_abandoned
+
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        with transaction(engine) as s:
+            reused = start_run(s, run_id="reused")  # an hour old, its PID now someone else's
+            reused.owner_pid, reused.created_at = child.pid, utcnow() - timedelta(hours=1)
+            live = start_run(s, run_id="live")  # this process
+        with read_session(engine) as s:
+            assert is_abandoned(get_run(s, "reused")) is True
+            assert is_abandoned(get_run(s, live.id)) is False
+    finally:
+        child.kill()
+        child.wait()
+
+
 # customers --------------------------------------------------------------------------------
 
 

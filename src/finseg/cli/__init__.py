@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from finseg.cli import (  # noqa: F401  (register commands)
     _allocate,
+    _audit,
     _explain,
     _export,
     _features,

@@ -116,11 +116,13 @@ def run_command(
 def runs_list(
     workspace: WorkspaceOption = Path("."), limit: int = 20, lang: LangOption = None
 ) -> None:
-    """List recent runs / 列出最近的运行."""
-    from finseg.store import list_runs, read_session
+    """List recent runs; a running run whose process is gone shows as abandoned / 列出最近的运行."""
+    from finseg.pipeline import recover_runs
+    from finseg.store import is_abandoned, list_runs, read_session
     from finseg.workspace import open_workspace
 
     ws = open_workspace(workspace)
+    recover_runs(ws)  # a run killed between its commit and its rename gets its directory
     zh = check_lang(lang, ws.settings.language.value) == "zh"
     table = Table(
         *(
@@ -134,7 +136,7 @@ def runs_list(
             rows = (run.row_counts or {}).get("rows")
             table.add_row(
                 run.id,
-                run.status.value,
+                ("已中断" if zh else "abandoned") if is_abandoned(run) else run.status.value,
                 f"{run.created_at:%Y-%m-%d %H:%M:%S}",
                 "" if rows is None else f"{rows:,}",
                 Path(run.input_path or "").name,

@@ -129,13 +129,21 @@ def predict_command(
     """Score a table: pd, score, grade, reason_1..3 for every row / 评分."""
     from finseg.ingest import check_output, write_table
     from finseg.risk import points_from_pd
-    from finseg.store import load_model, read_session
+    from finseg.store import (
+        CHAMPION,
+        get_model,
+        load_model,
+        read_session,
+        require_champion_evidence,
+    )
     from finseg.training import load_table
     from finseg.workspace import open_workspace
 
     check_output(out_path)
     ws = open_workspace(workspace)
     with read_session(ws.engine()) as s:
+        if model == CHAMPION:  # its promotion must be in the audit log, checked before unpickling
+            require_champion_evidence(s, get_model(s, CHAMPION))
         estimator, record = load_model(s, ws.models_dir, model)
         card, model_id = dict(record.card), record.id
     risk = ws.policy().risk

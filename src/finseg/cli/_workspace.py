@@ -57,15 +57,42 @@ def init_command(
 
 
 @db_app.command("upgrade")
-def db_upgrade(workspace: WorkspaceOption = Path(".")) -> None:
-    """Apply database migrations / 升级数据库结构."""
-    from finseg.store import upgrade
+def db_upgrade(
+    workspace: WorkspaceOption = Path("."),
+    grant: Annotated[
+        str | None,
+        typer.Option(
+            "--grant",
+            metavar="RUNTIME_ROLE",
+            help="PostgreSQL: give this role (the one in database_url) only what finseg needs "
+            "/ 仅授予运行角色所需的最小权限",
+        ),
+    ] = None,
+    owner_url: Annotated[
+        str | None,
+        typer.Option(
+            "--owner-url",
+            envvar="FINSEG_OWNER_URL",
+            help="Database URL of the owner role that runs the migrations (default: "
+            "database_url) / 执行迁移的属主角色数据库连接",
+        ),
+    ] = None,
+) -> None:
+    """Apply database migrations and restore the audit triggers / 升级数据库结构并恢复审计触发器."""
+    from finseg.store import guarded_upgrade
     from finseg.workspace import open_workspace
 
     ws = open_workspace(workspace)
-    revision = upgrade(ws.engine())
-    out.print(f"数据库已是最新版本 / Database at revision {revision}")
-    ws.close()
+    try:
+        result = guarded_upgrade(owner_url or ws.engine(), grant=grant)
+    finally:
+        ws.close()
+    out.print(f"数据库已是最新版本 / Database at revision {result.revision}")
+    if result.restored:
+        shown = ", ".join(result.restored)
+        out.print(f"已恢复审计触发器 / Audit triggers restored: {shown}", style="bold yellow")
+    if grant:
+        out.print(f"已授予最小权限 / Least privilege granted to {grant}")
 
 
 @users_app.command("add")

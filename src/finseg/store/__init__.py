@@ -6,7 +6,7 @@ session opened by :func:`transaction` (write) or :func:`read_session` (read).
 
 >>> engine = make_engine("sqlite://")
 >>> upgrade(engine)
-'0003'
+'0005'
 >>> with transaction(engine) as s:
 ...     _ = add_user(s, "li", Role.ANALYST)
 >>> with read_session(engine) as s:
@@ -16,12 +16,31 @@ session opened by :func:`transaction` (write) or :func:`read_session` (read).
 
 from __future__ import annotations
 
+from finseg.store._audit import (
+    GENESIS,
+    AuditChainError,
+    ChainReport,
+    canonical_content,
+    export_rows,
+    iter_chain,
+    row_sha256,
+    verify_chain,
+)
 from finseg.store._customers import CUSTOMER_COLUMNS, get_customer, upsert_customers
 from finseg.store._db import BUSY_TIMEOUT_MS, make_engine, read_session, transaction, write_engine
+from finseg.store._evidence import (
+    EvidenceError,
+    require_champion_evidence,
+    require_evidence,
+    require_override_evidence,
+)
+from finseg.store._guard import AUDIT_TRIGGERS, ensure_audit_triggers, grant_runtime
 from finseg.store._migrate import (
     MIGRATIONS_DIR,
+    UpgradeResult,
     alembic_config,
     current_revision,
+    guarded_upgrade,
     head_revision,
     upgrade,
 )
@@ -68,6 +87,7 @@ from finseg.store._repo import (
     fail_run,
     finish_run,
     get_run,
+    is_abandoned,
     list_audit,
     list_runs,
     list_users,
@@ -78,15 +98,20 @@ from finseg.store._repo import (
 )
 
 __all__ = [
+    "AUDIT_TRIGGERS",
     "BUSY_TIMEOUT_MS",
     "CHAMPION",
     "CUSTOMER_COLUMNS",
+    "GENESIS",
     "MIGRATIONS_DIR",
     "PICKLE_PROTOCOL",
     "SYSTEM",
+    "AuditChainError",
     "AuditEntry",
     "Base",
+    "ChainReport",
     "Customer",
+    "EvidenceError",
     "ModelRecord",
     "ModelStatus",
     "Override",
@@ -96,20 +121,28 @@ __all__ = [
     "Role",
     "Run",
     "RunStatus",
+    "UpgradeResult",
     "User",
     "active_overrides",
     "add_user",
     "alembic_config",
     "approve_override",
     "audit",
+    "canonical_content",
     "current_revision",
+    "ensure_audit_triggers",
+    "export_rows",
     "fail_run",
     "finish_run",
     "get_customer",
     "get_model",
     "get_override",
     "get_run",
+    "grant_runtime",
+    "guarded_upgrade",
     "head_revision",
+    "is_abandoned",
+    "iter_chain",
     "list_audit",
     "list_models",
     "list_overrides",
@@ -127,11 +160,16 @@ __all__ = [
     "record_policy_version",
     "register_model",
     "reject_override",
+    "require_champion_evidence",
+    "require_evidence",
+    "require_override_evidence",
     "retire_model",
+    "row_sha256",
     "start_run",
     "transaction",
     "upgrade",
     "upsert_customers",
     "utcnow",
+    "verify_chain",
     "write_engine",
 ]

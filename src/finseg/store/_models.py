@@ -186,10 +186,15 @@ class User(Base):
 
 
 class AuditEntry(Base):
-    """One row of the append-only audit log (the database rejects UPDATE and DELETE)."""
+    """One row of the append-only audit log (the database rejects UPDATE and DELETE), a link of
+    its hash chain: ``row_sha256`` covers the row's content and ``prev_sha256``, the hash of the
+    row before (see :mod:`finseg.store._audit`)."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (sa.Index("ix_audit_log_object", "object_type", "object_id"),)
+    __table_args__ = (
+        sa.Index("ix_audit_log_object", "object_type", "object_id"),
+        sa.Index("ux_audit_log_prev_sha256", "prev_sha256", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(
         sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True
@@ -201,6 +206,9 @@ class AuditEntry(Base):
     object_id: Mapped[str | None] = mapped_column(sa.String(128))
     before: Mapped[dict[str, Any] | None]
     after: Mapped[dict[str, Any] | None]
+    # nullable only because SQLite cannot add a NOT NULL column; every row written has both
+    prev_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    row_sha256: Mapped[str | None] = mapped_column(sa.String(64))
 
 
 #: At most one champion: checked in code by the registry, and by this partial unique index

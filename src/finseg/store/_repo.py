@@ -14,10 +14,12 @@ audit log has no update or delete function here, and the database rejects both.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import socket
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from finseg._policy import normalise_policy_text, policy_hash
 from finseg.exceptions import StoreError, UserError
+from finseg.store._audit import chain_link, row_sha256
 from finseg.store._models import AuditEntry, PolicyVersion, Role, Run, RunStatus, User, utcnow
 
 __all__ = [
@@ -34,6 +37,7 @@ __all__ = [
     "fail_run",
     "finish_run",
     "get_run",
+    "is_abandoned",
     "list_audit",
     "list_runs",
     "list_users",
@@ -56,17 +60,28 @@ def audit(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Append one audit row (UTC time) to the current transaction.
+    """Append one audit row (UTC time) to the current transaction, chained to the row before.
 
-    ``before`` and ``after`` are JSON-serialisable snapshots of the object.
+    ``before`` and ``after`` are JSON-serialisable snapshots of the object.  The row's id,
+    ``prev_sha256`` and ``row_sha256`` are set here, under the chain's lock (see
+    :mod:`finseg.store._audit`), so concurrent writers never fork the chain.
     """
-    entry = AuditEntry(
-        actor=actor, action=action, object_type=object_type,
-        object_id=None if object_id is None else str(object_id), before=before, after=after,
-    )  # fmt: skip
+    entry_id, prev = chain_link(session)
+    row = {
+        "id": entry_id, "at": utcnow(), "actor": actor, "action": action,
+        "object_type": object_type, "object_id": None if object_id is None else str(object_id),
+        "before": _json_roundtrip(before), "after": _json_roundtrip(after),
+    }  # fmt: skip
+    entry = AuditEntry(**row, prev_sha256=prev, row_sha256=row_sha256(row, prev))
     session.add(entry)
     session.flush()
     return entry
+
+
+def _json_roundtrip(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    """``value`` as the database will give it back (tuples as lists, keys as strings), so that
+    the hash computed now matches the hash recomputed from the stored row."""
+    return None if value is None else json.loads(json.dumps(value))
 
 
 def list_audit(
@@ -265,19 +280,50 @@ def fail_run(session: Session, run_id: str, error: str, *, actor: str = SYSTEM) 
     return run
 
 
+def _process_started(pid: int) -> datetime | None:
+    """When process ``pid`` started (Linux ``/proc``), or ``None`` where that is unknown."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        boot = next(
+            int(line.split()[1])
+            for line in Path("/proc/stat").read_text().splitlines()
+            if line.startswith("btime ")
+        )
+        ticks = os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, StopIteration, ValueError):
+        return None
+    return datetime.fromtimestamp(boot + int(fields[19]) / ticks, UTC)
+
+
+def _pid_alive(pid: int, since: datetime) -> bool:
+    """Process ``pid`` exists and is the one that started at or before ``since`` (a process
+    that started later reuses the PID of a dead one)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by another user
+        pass
+    started = _process_started(pid)
+    return started is None or started <= since + timedelta(seconds=2)
+
+
 def _is_stale(run: Run, host: str, cutoff: datetime) -> bool:
     """Dead owner process on this host; elsewhere (cannot check) too old."""
     if run.owner_host != host or run.owner_pid is None:
         return run.created_at < cutoff
     if run.owner_pid == os.getpid():
         return False
-    try:
-        os.kill(run.owner_pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:  # alive, owned by another user
+    return not _pid_alive(run.owner_pid, run.created_at)
+
+
+def is_abandoned(run: Run, *, older_than: timedelta = timedelta(hours=24)) -> bool:
+    """A ``running`` run whose process is gone: on this host its PID no longer exists (or
+    belongs to a process started after the run); from another host, whose processes cannot
+    be checked, it started more than ``older_than`` ago."""
+    if run.status is not RunStatus.RUNNING:
         return False
-    return False
+    return _is_stale(run, socket.gethostname(), utcnow() - older_than)
 
 
 def mark_stale_running_runs_failed(
