@@ -46,19 +46,12 @@ def _segment_names(ws: Any, run_id: str) -> dict[str, tuple[str, str]]:
 
 
 def _results(ws: Any, run_id: str):
-    import pandas as pd
+    from finseg.runs import run_results
 
-    from finseg.pipeline import RESULTS
-    from finseg.runs import run_metadata
-
-    meta = run_metadata(ws, run_id)  # an unknown run is a UserError (exit 2)
-    path = ws.runs_dir / run_id / RESULTS
-    if meta["status"] != "done" or not path.is_file():
-        raise UserError(
-            f"run {run_id} is {meta['status']} and has no results file at {path}",
-            f"运行 {run_id} 的状态为 {meta['status']}，{path} 处没有结果文件",
-        )
-    return pd.read_parquet(path), path.parent
+    # unknown or unfinished run, or a results file changed since the run: a UserError (exit 2)
+    return run_results(
+        ws, run_id, (), ("to discover segments", "无法发现分群")
+    ), ws.runs_dir / run_id
 
 
 def _summary(doc: dict[str, Any], lang: str) -> Table:

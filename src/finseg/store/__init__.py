@@ -74,6 +74,7 @@ from finseg.store._repo import (
     mark_stale_running_runs_failed,
     new_run_id,
     record_policy_version,
+    record_run_file,
     start_run,
 )
 
@@ -125,6 +126,7 @@ __all__ = [
     "propose_override",
     "read_session",
     "record_policy_version",
+    "record_run_file",
     "register_model",
     "reject_override",
     "retire_model",
