@@ -13,9 +13,11 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -42,6 +44,10 @@ __all__ = [
     "verify_runs",
 ]
 
+T = TypeVar("T")
+#: Files at least this large are hashed in a second thread while they are parsed.
+_CONCURRENT_BYTES = 4 << 20
+
 
 class RunFileError(UserError):
     """A run file that does not match the checksum recorded with its run (exit 2)."""
@@ -63,9 +69,9 @@ class FileCheck:
     status: str
 
 
-def _check_bytes(run_id: str, name: str, path: Path, expected: str | None) -> bytes:
-    """The bytes of ``path`` when their SHA-256 is ``expected``; a :class:`RunFileError`
-    naming the file otherwise (not recorded, missing, or changed)."""
+def _read(run_id: str, path: Path, expected: str | None) -> bytes:
+    """The bytes of recorded run file ``path``; a :class:`RunFileError` naming it when no
+    checksum was recorded for it or it is missing."""
     if expected is None:
         raise RunFileError(
             f"run {run_id}: {path} has no checksum recorded with the run, so it cannot be "
@@ -74,13 +80,15 @@ def _check_bytes(run_id: str, name: str, path: Path, expected: str | None) -> by
             "（请用生成它的命令重新生成）",
         )
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise RunFileError(
             f"run {run_id}: {path} is recorded with the run but missing",
             f"运行 {run_id}：{path} 已随运行登记，但文件不存在",
         ) from None
-    actual = hashlib.sha256(data).hexdigest()
+
+
+def _compare(run_id: str, path: Path, expected: str, actual: str) -> None:
     if actual != expected:
         raise RunFileError(
             f"run {run_id}: {path} was changed after the run (SHA-256 {actual[:12]}…, "
@@ -88,13 +96,45 @@ def _check_bytes(run_id: str, name: str, path: Path, expected: str | None) -> by
             f"运行 {run_id}：{path} 在运行后被改动（SHA-256 {actual[:12]}…，登记值 "
             f"{expected[:12]}…），不予使用——请恢复原文件或重新运行",
         )
-    return data
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _verified(run_id: str, path: Path, expected: str | None, parse: Callable[[bytes], T]) -> T:
+    """``parse`` of the file's bytes, returned only when their SHA-256 is ``expected``.
+
+    The bytes are read once.  A large file is hashed in a second thread while it is parsed
+    (both release the GIL), so the check adds little to the read; nothing parsed leaves this
+    function before the digest has matched.  A changed file that fails to parse is reported
+    as changed, not as a parse error.
+    """
+    data = _read(run_id, path, expected)
+    assert expected is not None  # _read refuses an unrecorded file
+    if len(data) < _CONCURRENT_BYTES:
+        _compare(run_id, path, expected, _sha256(data))
+        return parse(data)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        digest = pool.submit(_sha256, data)
+        try:
+            value = parse(data)
+        except Exception:
+            _compare(run_id, path, expected, digest.result())
+            raise
+        _compare(run_id, path, expected, digest.result())
+    return value
 
 
 def read_run_file(
-    ws: Workspace, run_id: str, name: str, meta: dict[str, Any] | None = None
-) -> bytes | None:
-    """The bytes of ``runs/<run_id>/<name>`` after checking their SHA-256 against the store.
+    ws: Workspace,
+    run_id: str,
+    name: str,
+    meta: dict[str, Any] | None = None,
+    parse: Callable[[bytes], Any] | None = None,
+) -> Any:
+    """The bytes of ``runs/<run_id>/<name>`` (or ``parse`` of them) after checking their
+    SHA-256 against the checksum the run recorded in the store.
 
     ``None`` when the run neither recorded nor holds the file (e.g. no ``allocation.json``
     for a run without a budget).  A file that is present but not recorded, recorded but
@@ -106,15 +146,22 @@ def read_run_file(
     expected = (meta.get("files") or {}).get(name)
     if expected is None and not path.exists():
         return None
-    return _check_bytes(run_id, name, path, expected)
+    return _verified(run_id, path, expected, parse or bytes)
+
+
+def _parquet(data: bytes) -> pd.DataFrame:
+    return pd.read_parquet(io.BytesIO(data))
+
+
+def _json(data: bytes) -> Any:
+    return json.loads(data.decode("utf-8"))
 
 
 def run_json(
     ws: Workspace, run_id: str, name: str, meta: dict[str, Any] | None = None
 ) -> dict[str, Any] | None:
     """A JSON file of the run, verified (:func:`read_run_file`); ``None`` when it has none."""
-    data = read_run_file(ws, run_id, name, meta)
-    return None if data is None else json.loads(data.decode("utf-8"))
+    return read_run_file(ws, run_id, name, meta, _json)
 
 
 def verify_run(ws: Workspace, run_id: str) -> list[FileCheck]:
@@ -128,7 +175,7 @@ def verify_run(ws: Workspace, run_id: str) -> list[FileCheck]:
     for name, expected in sorted((meta.get("files") or {}).items()):
         path = ws.runs_dir / run_id / name
         try:
-            _check_bytes(run_id, name, path, expected)
+            _verified(run_id, path, expected, bytes)
             checks.append(FileCheck(run_id, name, path, expected, expected, "ok"))
         except RunFileError:
             actual = _file_sha256(path) if path.is_file() else None
@@ -192,15 +239,13 @@ def run_results(
     """
     meta = run_metadata(ws, run_id)
     en, zh = purpose
-    data = (
-        read_run_file(ws, run_id, RESULTS, meta) if meta["status"] == RunStatus.DONE.value else None
-    )
-    if data is None:
+    done = meta["status"] == RunStatus.DONE.value
+    results = read_run_file(ws, run_id, RESULTS, meta, _parquet) if done else None
+    if results is None:
         raise UserError(
             f"run {run_id} is {meta['status']} and has no results{' ' + en if en else ''}",
             f"运行 {run_id} 的状态为 {meta['status']}，没有结果{'，' + zh if zh else ''}",
         )
-    results = pd.read_parquet(io.BytesIO(data))
     missing = [c for c in required if c not in results.columns]
     if missing:
         raise UserError(
@@ -245,7 +290,8 @@ def report_run(ws: Workspace, run_id: str, lang: str, formats: list[str]) -> dic
             f"运行 {run_id} 的状态为 {meta['status']}，只有已完成的运行才能生成报告",
         )
     run_dir = ws.runs_dir / run_id
-    results, quality = (read_run_file(ws, run_id, n, meta) for n in (RESULTS, QUALITY))
+    results = read_run_file(ws, run_id, RESULTS, meta, _parquet)
+    quality = run_json(ws, run_id, QUALITY, meta)
     if results is None or quality is None:
         raise UserError(
             f"run {run_id}: its files are missing from {run_dir}",
@@ -262,8 +308,8 @@ def report_run(ws: Workspace, run_id: str, lang: str, formats: list[str]) -> dic
     policy = run_policy(ws, run_id)
     ctx = ReportContext(
         run=meta,
-        results=pd.read_parquet(io.BytesIO(results)),
-        quality=QualityReport.from_dict(json.loads(quality.decode("utf-8"))),
+        results=results,
+        quality=QualityReport.from_dict(quality),
         lang=lang,
         overview=policy.overview,
         models=models,
