@@ -11,7 +11,6 @@ same buffer, so the check costs one SHA-256 pass and no second read.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -150,7 +149,9 @@ def read_run_file(
 
 
 def _parquet(data: bytes) -> pd.DataFrame:
-    return pd.read_parquet(io.BytesIO(data))
+    import pyarrow as pa
+
+    return pd.read_parquet(pa.BufferReader(data))  # zero-copy over the bytes already read
 
 
 def _json(data: bytes) -> Any:

@@ -100,6 +100,7 @@ def discover_command(
     the run's directory.
     """
     from finseg._files import atomic_target
+    from finseg._safe import check_output
     from finseg.segments._discover import discover
     from finseg.segments._discover_render import render_discovery
     from finseg.segments._discover_report import discovery_json
@@ -111,6 +112,9 @@ def discover_command(
     _check("--bootstrap", bootstrap, 0)
     ws = open_workspace(workspace)
     try:
+        if json_out is not None:
+            check_output(json_out, option="--json", suffixes=(".json",), runs_dir=ws.runs_dir,
+                         existing_folder=False)  # fmt: skip
         lang = check_lang(lang, ws.settings.language.value)
         df, run_dir = _results(ws, run_id)
         names = _segment_names(ws, run_id)
