@@ -23,6 +23,19 @@ def _results_path(ws: Path, run_id: str) -> Path:
     return ws / "runs" / run_id / "results.parquet"
 
 
+def _rerecord(path: Path) -> None:
+    """Record the checksum of a run file this test rewrote (as a run of an older finseg
+    version would have it), so that the verified readers accept it."""
+    from finseg.pipeline import file_sha256
+    from finseg.store import record_run_file, transaction
+    from finseg.workspace import open_workspace
+
+    ws = open_workspace(path.parents[2])
+    with transaction(ws.engine()) as s:
+        record_run_file(s, path.parent.name, path.name, file_sha256(path))
+    ws.close()
+
+
 def _add_strategy_columns(ws: Path, run_id: str) -> None:
     """Deterministic decision / limit / product for a run made before the strategy stage
     existed; a run that has them is left as it is."""
@@ -38,12 +51,14 @@ def _add_strategy_columns(ws: Path, run_id: str) -> None:
     results["limit"] = np.where(decision == "decline", 0.0, granted.round(-4))
     results["product"] = np.where(decision == "decline", None, "working_capital")
     results.to_parquet(path)
+    _rerecord(path)
 
 
 def _drop_strategy_columns(ws: Path, run_id: str) -> None:
     path = _results_path(ws, run_id)
     results = pd.read_parquet(path)
     results.drop(columns=[c for c in STRATEGY if c in results.columns]).to_parquet(path)
+    _rerecord(path)
 
 
 @pytest.fixture(scope="module")

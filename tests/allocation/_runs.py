@@ -25,6 +25,19 @@ def set_allocation(ws: Path, section: str) -> None:
     path.write_text(text.rstrip("\n") + "\n\n" + section.strip("\n") + "\n", encoding="utf-8")
 
 
+def rerecord(path: Path) -> None:
+    """Record the checksum of a run file this test rewrote (as a run of an older finseg
+    version would have it), so that the verified readers accept it."""
+    from finseg.pipeline import file_sha256
+    from finseg.store import record_run_file, transaction
+    from finseg.workspace import open_workspace
+
+    ws = open_workspace(path.parents[2])
+    with transaction(ws.engine()) as s:
+        record_run_file(s, path.parent.name, path.name, file_sha256(path))
+    ws.close()
+
+
 def add_strategy_columns(results: Path) -> list[str]:
     """Add to a run's ``results.parquet`` the strategy columns it lacks (``decision``,
     ``limit``, ``price``, ``lgd``, ``maturity_years``, ``programmes``), with deterministic
@@ -54,6 +67,7 @@ def add_strategy_columns(results: Path) -> list[str]:
     if added:
         frame = frame.assign(**{c: wanted[c] for c in added})
         frame.to_parquet(results, index=False)
+        rerecord(results)
     return added
 
 

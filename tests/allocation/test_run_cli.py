@@ -10,7 +10,7 @@ import pytest
 from finseg.allocation import candidates
 from finseg.cli import main
 
-from ._runs import add_strategy_columns, make_run, results_path, set_allocation
+from ._runs import add_strategy_columns, make_run, rerecord, results_path, set_allocation
 
 POLICY = """
 allocation:
@@ -88,9 +88,11 @@ def test_run_without_strategy_columns_exit_2_names_them(run, tmp_path, capsys):
     frame = pd.read_parquet(path)
     try:  # as a run made before the strategy stage
         frame.drop(columns=["decision", "limit", "price", "lgd", "maturity_years"]).to_parquet(path)
+        rerecord(path)
         assert main(["allocate", "--run", run_id, "--budget", "1e7", "-w", str(ws)]) == 2
     finally:
         path.write_bytes(original)
+        rerecord(path)
     err = capsys.readouterr().err
     assert "decision, limit, price, lgd, maturity_years" in err
     assert "缺少列" in err

@@ -106,12 +106,11 @@ def _load(workspace: Path, input_: Path | None, run: str | None, budget: float |
         ws.close()
 
 
-def _check_json(path: Path | None, option: str) -> None:
-    if path is not None and (path.is_dir() or not path.parent.is_dir()):
-        raise UserError(
-            f"{option} {path}: not a file in an existing folder",
-            f"{option} {path}：不是已有文件夹中的文件路径",
-        )
+def _check_json(path: Path | None, option: str, input_: Path | None) -> None:
+    from finseg._safe import check_output
+
+    if path is not None:
+        check_output(path, option=option, suffixes=(".json",), inputs=[input_])
 
 
 def _write_json(path: Path, data: Any) -> None:
@@ -230,8 +229,8 @@ def allocate_command(
 
     _one_source(input_, run)
     if out_path is not None:
-        check_output(out_path)
-    _check_json(json_path, "--json")
+        check_output(out_path, [input_])
+    _check_json(json_path, "--json", input_)
     loaded = _load(workspace, input_, run, budget)
     with err.status("求解中 / solving…"):
         result = allocate(loaded.book, loaded.policy, loaded.budget,
@@ -273,8 +272,8 @@ def frontier_command(
 
     _one_source(input_, run)
     if out_path is not None:
-        check_output(out_path)
-    _check_json(json_path, "--json")
+        check_output(out_path, [input_])
+    _check_json(json_path, "--json", input_)
     loaded = _load(workspace, input_, run, budget)
     with err.status("求解中 / solving…"):
         table = frontier(loaded.book, loaded.policy, loaded.budget, points)

@@ -87,7 +87,12 @@ def schema(
     from finseg.schema import FIELDS, schema_markdown
 
     if markdown is not None:
-        markdown.write_text(schema_markdown() + "\n", encoding="utf-8")
+        from finseg._files import atomic_target
+        from finseg._safe import check_output
+
+        check_output(markdown, option="--markdown", suffixes=(".md",))
+        with atomic_target(markdown) as tmp:
+            tmp.write_text(schema_markdown() + "\n", encoding="utf-8")
         out.print(f"{markdown}")
         return
     table = Table(

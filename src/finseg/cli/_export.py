@@ -43,13 +43,9 @@ _SHEETS = {  # key: (zh, en)
 
 
 def _check_out(path: Path) -> None:
-    if path.suffix.lower() != ".xlsx":
-        raise UserError(f"--out {path}: expected an .xlsx file", f"--out {path}：应为 .xlsx 文件")
-    if path.is_dir() or not path.parent.is_dir():
-        raise UserError(
-            f"--out {path}: not a file in an existing folder",
-            f"--out {path}：不是已有文件夹中的文件路径",
-        )
+    from finseg._safe import check_output
+
+    check_output(path, option="--out", suffixes=(".xlsx",))
 
 
 def _offerings_table(policy: Any, ids: list[str], names: dict, lang: str) -> pd.DataFrame:
@@ -188,9 +184,7 @@ def write_marketing_workbook(
 ) -> Path:
     """Write the tables of :func:`marketing_frames` as a workbook at ``path`` (atomically:
     a temporary file in the same folder, renamed when complete)."""
-    import xlsxwriter
-
-    from finseg._files import atomic_target
+    from finseg._safe import safe_workbook
 
     _check_rows(frames)
     zh = lang == "zh"
@@ -199,23 +193,17 @@ def write_marketing_workbook(
     when = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M")
     facts = [("运行" if zh else "Run", run_id), ("分群" if zh else "Segment", label),
              ("生成时间" if zh else "Generated", when)]  # fmt: skip
-    options = {"strings_to_formulas": False, "strings_to_urls": False,
-               "strings_to_numbers": False}  # fmt: skip
-    with atomic_target(path) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp), options)
-        try:
-            wb.set_properties({"title": title, "comments": run_id})
-            book = _Book(wb, lang)
-            book.sheet(_SHEETS["overview"], title, frames["overview"], facts)
-            name = _SHEETS["customers"][not zh]
-            book.sheet(_SHEETS["customers"], f"{name}：{label}" if zh else f"{name}: {label}",
-                       frames["customers"])  # fmt: skip
-            book.sheet(_SHEETS["high_potential"], _SHEETS["high_potential"][not zh],
-                       frames["high_potential"],
-                       notes=[_criteria_text(frames["policy"].high_potential, lang)])  # fmt: skip
-            book.sheet(_SHEETS["offerings"], _SHEETS["offerings"][not zh], frames["offerings"])
-        finally:
-            wb.close()
+    with safe_workbook(path) as wb:
+        wb.set_properties({"title": title, "comments": run_id})
+        book = _Book(wb, lang)
+        book.sheet(_SHEETS["overview"], title, frames["overview"], facts)
+        name = _SHEETS["customers"][not zh]
+        book.sheet(_SHEETS["customers"], f"{name}：{label}" if zh else f"{name}: {label}",
+                   frames["customers"])  # fmt: skip
+        book.sheet(_SHEETS["high_potential"], _SHEETS["high_potential"][not zh],
+                   frames["high_potential"],
+                   notes=[_criteria_text(frames["policy"].high_potential, lang)])  # fmt: skip
+        book.sheet(_SHEETS["offerings"], _SHEETS["offerings"][not zh], frames["offerings"])
     return path
 
 

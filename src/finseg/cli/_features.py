@@ -90,7 +90,7 @@ def features_command(
     from finseg.ingest import check_output, ingest, write_table
 
     lang = check_lang(lang)
-    check_output(out_path)
+    check_output(out_path, [source, policy])
     cfg = load_policy(policy).features if policy else FeaturesPolicy()
     result = ingest([source])
     if result.report.rows_out == 0:

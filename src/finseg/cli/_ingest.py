@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from finseg._safe import check_output as _check
 from finseg.cli._app import LangOption, app, check_lang, err, out, parse_date
 from finseg.exceptions import IngestError, UserError
 from finseg.ingest import (
@@ -20,7 +21,7 @@ from finseg.ingest import (
     rule_label,
     write_outputs,
 )
-from finseg.ingest._write import check_output
+from finseg.ingest._write import check_output, quarantine_path
 
 __all__ = ["ingest_command", "print_quality"]
 
@@ -164,7 +165,10 @@ def ingest_command(
     OUT.quarantine.csv with the reasons; warnings keep the row.
     """
     lang = check_lang(lang)
-    check_output(out_path)
+    check_output(out_path, files or [])
+    if report is not None:  # neither an input nor the table it reports on
+        _check(report, option="--report", suffixes=(".json",), existing_folder=False,
+               inputs=[*(files or []), out_path, quarantine_path(out_path)])  # fmt: skip
     if bool(sql) != bool(db):
         raise UserError("--sql and --db go together", "--sql 与 --db 需同时指定")
     if not files and not sql:

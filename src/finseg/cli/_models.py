@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from finseg._safe import check_output, neutralise_csv_frame, safe_excel_writer
 from finseg.cli._app import LangOption, app, check_lang, out
 from finseg.cli._workspace import WorkspaceOption
 
@@ -144,12 +145,12 @@ def models_export(
         raise UserError(
             "give --table FILE and/or --sql FILE", "请指定 --table 和/或 --sql 输出文件"
         )
-    if table is not None and table.suffix.lower() not in (".xlsx", ".csv"):
-        raise UserError(
-            f"--table {table}: must end in .xlsx or .csv",
-            f"--table {table}：须以 .xlsx 或 .csv 结尾",
-        )
     ws = open_workspace(workspace)
+    for path, option, suffixes in ((table, "--table", (".xlsx", ".csv")),
+                                   (sql, "--sql", (".sql",))):  # fmt: skip
+        if path is not None:
+            check_output(path, option=option, suffixes=suffixes, runs_dir=ws.runs_dir,
+                         existing_folder=False)  # fmt: skip
     language = check_lang(lang, ws.settings.language.value)
     try:
         with read_session(ws.engine()) as s:
@@ -165,11 +166,10 @@ def models_export(
     if table is not None:
         with atomic_target(table) as tmp:
             if table.suffix.lower() == ".csv":
-                model.table(language).to_csv(tmp, index=False, encoding="utf-8-sig")
+                frame = neutralise_csv_frame(model.table(language))
+                frame.to_csv(tmp, index=False, encoding="utf-8-sig")
             else:
-                import pandas as pd
-
-                with pd.ExcelWriter(tmp, engine="xlsxwriter") as xw:
+                with safe_excel_writer(tmp) as xw:
                     model.table("zh").to_excel(xw, sheet_name="中文", index=False)
                     model.table("en").to_excel(xw, sheet_name="English", index=False)
         out.print(f"评分卡表 / Scorecard table → {table}")

@@ -50,11 +50,17 @@ def monitor_command(
 ) -> None:
     """Monitor a run against a baseline: PSI, migration, back-test, warnings / 组合监控."""
     from finseg._files import atomic_target
+    from finseg._safe import check_output
     from finseg.monitoring import monitor_runs, to_json, write_watchlist
     from finseg.workspace import open_workspace
 
     ws = open_workspace(workspace)
     try:
+        for path, option, suffix in ((json_path, "--json", ".json"),
+                                     (watchlist, "--watchlist", ".xlsx")):  # fmt: skip
+            if path is not None:  # before any work: never over a run's files
+                check_output(path, option=option, suffixes=(suffix,), runs_dir=ws.runs_dir,
+                             existing_folder=False)  # fmt: skip
         zh = check_lang(lang, ws.settings.language.value) == "zh"
         payload, _ = monitor_runs(ws, baseline, current, drift, rescore=rescore)
     finally:

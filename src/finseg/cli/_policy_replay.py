@@ -81,8 +81,8 @@ def replay_command(
     from finseg.strategy import replay_run
     from finseg.workspace import open_workspace
 
-    check_xlsx_path(out_path)
-    check_json_path(json_path)
+    check_xlsx_path(out_path, inputs=(policy_path,))
+    check_json_path(json_path, inputs=(policy_path,))
     draft = load_draft(policy_path)
     ws = open_workspace(workspace)
     try:

@@ -156,6 +156,51 @@ def runs_show(run_id: str, workspace: WorkspaceOption = Path(".")) -> None:
     ws.close()
 
 
+@runs_app.command("verify")
+def runs_verify(
+    run_id: Annotated[
+        str | None, typer.Argument(help="Run id (see `finseg runs list`) / 运行编号")
+    ] = None,
+    all_runs: Annotated[
+        bool, typer.Option("--all", help="Every finished run / 所有已完成的运行")
+    ] = False,
+    workspace: WorkspaceOption = Path("."),
+    lang: LangOption = None,
+) -> None:
+    """Check a run's files against their recorded SHA-256 / 核验运行文件的校验值.
+
+    Exit 0 when every recorded file matches; 2 (naming each file) when one was changed or
+    removed since its run.
+    """
+    from finseg.exceptions import UserError
+    from finseg.runs import verify_runs
+    from finseg.workspace import open_workspace
+
+    if (run_id is None) == (not all_runs):
+        raise UserError("give a RUN_ID or --all (not both)", "请给出运行编号或 --all（二选一）")
+    ws = open_workspace(workspace)
+    zh = check_lang(lang, ws.settings.language.value) == "zh"
+    checks = verify_runs(ws, None if all_runs else run_id)
+    ws.close()
+    table = Table(*(("运行编号", "文件", "结果") if zh else ("run id", "file", "result")))
+    labels = {
+        "ok": ("一致", "ok"),
+        "changed": ("已被改动", "CHANGED"),
+        "missing": ("缺失", "MISSING"),
+    }
+    for c in checks:
+        table.add_row(c.run_id, c.name, labels[c.status][0 if zh else 1])
+    out.print(table)
+    bad = [c for c in checks if c.status != "ok"]
+    if bad:
+        names = ", ".join(str(c.path) for c in bad)
+        raise UserError(
+            f"{len(bad)} run file(s) do not match their recorded SHA-256: {names}",
+            f"{len(bad)} 个运行文件与登记的 SHA-256 不一致：{names}",
+        )
+    out.print(f"{len(checks)} 个文件一致 / file(s) verified")
+
+
 @app.command("report")
 def report_command(
     run_id: Annotated[str, typer.Argument(help="Run id (see `finseg runs list`) / 运行编号")],

@@ -46,19 +46,12 @@ def _segment_names(ws: Any, run_id: str) -> dict[str, tuple[str, str]]:
 
 
 def _results(ws: Any, run_id: str):
-    import pandas as pd
+    from finseg.runs import run_results
 
-    from finseg.pipeline import RESULTS
-    from finseg.runs import run_metadata
-
-    meta = run_metadata(ws, run_id)  # an unknown run is a UserError (exit 2)
-    path = ws.runs_dir / run_id / RESULTS
-    if meta["status"] != "done" or not path.is_file():
-        raise UserError(
-            f"run {run_id} is {meta['status']} and has no results file at {path}",
-            f"运行 {run_id} 的状态为 {meta['status']}，{path} 处没有结果文件",
-        )
-    return pd.read_parquet(path), path.parent
+    # unknown or unfinished run, or a results file changed since the run: a UserError (exit 2)
+    return run_results(
+        ws, run_id, (), ("to discover segments", "无法发现分群")
+    ), ws.runs_dir / run_id
 
 
 def _summary(doc: dict[str, Any], lang: str) -> Table:
@@ -107,6 +100,7 @@ def discover_command(
     the run's directory.
     """
     from finseg._files import atomic_target
+    from finseg._safe import check_output
     from finseg.segments._discover import discover
     from finseg.segments._discover_render import render_discovery
     from finseg.segments._discover_report import discovery_json
@@ -118,6 +112,9 @@ def discover_command(
     _check("--bootstrap", bootstrap, 0)
     ws = open_workspace(workspace)
     try:
+        if json_out is not None:
+            check_output(json_out, option="--json", suffixes=(".json",), runs_dir=ws.runs_dir,
+                         existing_folder=False)  # fmt: skip
         lang = check_lang(lang, ws.settings.language.value)
         df, run_dir = _results(ws, run_id)
         names = _segment_names(ws, run_id)

@@ -77,10 +77,14 @@ def validate_command(
 ) -> None:
     """Validate a run's segments: default rates, tests, sizes, stability / 分群验证."""
     from finseg._files import atomic_target
+    from finseg._safe import check_output
     from finseg.workspace import open_workspace
 
     ws = open_workspace(workspace)
     try:
+        if json_path is not None:
+            check_output(json_path, option="--json", suffixes=(".json",), runs_dir=ws.runs_dir,
+                         existing_folder=False)  # fmt: skip
         zh = check_lang(lang, ws.settings.language.value) == "zh"
         payload = segments_payload(ws, run_id, compare)
     finally:

@@ -75,16 +75,13 @@ def train_command(
     model per segment where it beats the pooled model in CV; --time-col validates on later
     periods.  The first model of a workspace becomes champion.
     """
-    from finseg.exceptions import UserError
+    from finseg._safe import check_output
     from finseg.store import model_card, register_model, transaction
     from finseg.training import load_table, train
     from finseg.workspace import open_workspace
 
-    if report is not None and (report.is_dir() or not report.parent.is_dir()):
-        raise UserError(
-            f"--report {report}: not a file in an existing folder",
-            f"--report {report}：不是已有文件夹中的文件路径",
-        )
+    if report is not None:
+        check_output(report, option="--report", suffixes=(".json",), inputs=[data])
     ws = open_workspace(workspace)
     cfg = ws.policy().risk.training
     table = load_table(
@@ -139,7 +136,7 @@ def predict_command(
     from finseg.training import load_table
     from finseg.workspace import open_workspace
 
-    check_output(out_path)
+    check_output(out_path, [data])
     ws = open_workspace(workspace)
     with read_session(ws.engine()) as s:
         if model == CHAMPION:  # its promotion must be in the audit log, checked before unpickling

@@ -172,8 +172,11 @@ def sample_command(
 
     .xlsx is written as a Chinese bank export (title rows, Chinese headers, 万元).
     """
+    from finseg._safe import check_output
     from finseg.sample import generate_portfolio, write_sample
 
+    check_output(out_path, option="--out", suffixes=(".csv", ".parquet", ".xlsx"),
+                 existing_folder=False)  # fmt: skip
     if customers < 1:
         raise UserError("--customers must be at least 1", "--customers 至少为 1")
     day: date = parse_date(as_of, "--as-of")  # type: ignore[assignment]

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from finseg.exceptions import UserError
+from finseg._safe import check_output
 
 __all__ = ["Sheet", "check_json_path", "check_xlsx_path", "write_json", "write_workbook"]
 
@@ -32,29 +32,22 @@ class Sheet:
     kinds: dict[str, str] = field(default_factory=dict)
 
 
-def check_xlsx_path(path: Path | None, option: str = "--out") -> None:
-    """A user error unless ``path`` is an ``.xlsx`` file in an existing folder."""
-    if path is None:
-        return
-    if path.suffix.lower() != ".xlsx":
-        raise UserError(
-            f"{option} {path}: expected an .xlsx file", f"{option} {path}：应为 .xlsx 文件"
-        )
-    _check_folder(path, option)
-
-
-def check_json_path(path: Path | None, option: str = "--json") -> None:
-    """A user error unless ``path`` is a file in an existing folder."""
+def check_xlsx_path(
+    path: Path | None, option: str = "--out", inputs: tuple[Path | None, ...] = ()
+) -> None:
+    """A user error unless ``path`` may be written as an ``.xlsx`` file
+    (:func:`finseg._safe.check_output`)."""
     if path is not None:
-        _check_folder(path, option)
+        check_output(path, option=option, suffixes=(".xlsx",), inputs=inputs)
 
 
-def _check_folder(path: Path, option: str) -> None:
-    if path.is_dir() or not path.parent.is_dir():
-        raise UserError(
-            f"{option} {path}: not a file in an existing folder",
-            f"{option} {path}：不是已有文件夹中的文件路径",
-        )
+def check_json_path(
+    path: Path | None, option: str = "--json", inputs: tuple[Path | None, ...] = ()
+) -> None:
+    """A user error unless ``path`` may be written as a ``.json`` file
+    (:func:`finseg._safe.check_output`)."""
+    if path is not None:
+        check_output(path, option=option, suffixes=(".json",), inputs=inputs)
 
 
 def write_json(path: Path, payload: dict[str, Any]) -> None:
@@ -104,29 +97,19 @@ def write_workbook(
     path: Path, title: str, facts: list[tuple[str, str]], sheets: list[Sheet]
 ) -> Path:
     """Write ``sheets`` (the first under the ``facts``) as an Excel workbook at ``path``."""
-    import xlsxwriter
+    from finseg._safe import safe_workbook
 
-    from finseg._files import atomic_target
-
-    options = {"strings_to_formulas": False, "strings_to_urls": False,
-               "strings_to_numbers": False}  # fmt: skip
     base = {"font_name": "Microsoft YaHei", "font_size": 10, "valign": "top"}
-    with atomic_target(path) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp), options)
-        try:
-            wb.set_properties({"title": title})
-            formats = {
-                "title": wb.add_format(
-                    base | {"bold": True, "font_size": 14, "font_color": "#12365F"}
-                ),
-                "bold": wb.add_format(base | {"bold": True}),
-                "text": wb.add_format(base),
-                "header": wb.add_format(
-                    base | {"bold": True, "bg_color": "#DCE6F1", "border": 1, "text_wrap": True}
-                ),
-            } | {k: wb.add_format(base | {"num_format": v}) for k, v in _NUMBER_FORMATS.items()}
-            for n, sheet in enumerate(sheets, start=1):
-                _write_sheet(wb, formats, sheet, facts if n == 1 else [], n)
-        finally:
-            wb.close()
+    with safe_workbook(path) as wb:
+        wb.set_properties({"title": title})
+        formats = {
+            "title": wb.add_format(base | {"bold": True, "font_size": 14, "font_color": "#12365F"}),
+            "bold": wb.add_format(base | {"bold": True}),
+            "text": wb.add_format(base),
+            "header": wb.add_format(
+                base | {"bold": True, "bg_color": "#DCE6F1", "border": 1, "text_wrap": True}
+            ),
+        } | {k: wb.add_format(base | {"num_format": v}) for k, v in _NUMBER_FORMATS.items()}
+        for n, sheet in enumerate(sheets, start=1):
+            _write_sheet(wb, formats, sheet, facts if n == 1 else [], n)
     return path

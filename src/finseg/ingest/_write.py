@@ -7,10 +7,13 @@ of them has been written, so a failure never leaves a partial output behind.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterable
 from pathlib import Path
 
 from finseg._files import atomic_target
-from finseg.exceptions import IngestError
+from finseg._safe import check_output as _check_output
+from finseg._safe import neutralise_csv_frame
+from finseg.exceptions import IngestError, UserError
 from finseg.ingest._api import IngestResult
 from finseg.ingest._quality import QualityReport
 
@@ -24,23 +27,27 @@ def quarantine_path(out: Path) -> Path:
     return out.with_name(out.stem + ".quarantine.csv")
 
 
-def check_output(out: Path) -> None:
-    """Refuse an output path finseg cannot write, before any work is done."""
-    if out.suffix.lower() not in OUTPUT_SUFFIXES:
-        raise IngestError(
-            f"{out}: output must end in .parquet or .csv, not {out.suffix or '(none)'!r}",
-            f"{out}：输出文件应以 .parquet 或 .csv 结尾，而不是 {out.suffix or '（无）'!r}",
-        )
-    if out.exists() and out.is_dir():
-        raise IngestError(f"{out}: is a directory", f"{out}：是目录")
+def check_output(
+    out: Path, inputs: Iterable[Path | str | None] = (), option: str = "--out"
+) -> None:
+    """Refuse an output table path finseg cannot or must not write (not ``.parquet`` /
+    ``.csv``, a directory, one of ``inputs``, inside a run directory), before any work is
+    done: :func:`finseg._safe.check_output`, as an :class:`IngestError`."""
+    try:
+        _check_output(out, option=option, suffixes=OUTPUT_SUFFIXES, inputs=inputs,
+                      existing_folder=False)  # fmt: skip
+    except UserError as exc:
+        raise IngestError(exc.en, exc.zh) from None
 
 
 def write_table(frame, path: Path) -> None:
     """Write a frame as Parquet or CSV (UTF-8 with BOM, so Excel shows Chinese) by suffix,
     atomically: the file is complete or not there."""
     with atomic_target(path) as tmp:
-        if path.suffix.lower() == ".csv":
-            frame.to_csv(tmp, index=False, encoding="utf-8-sig", date_format="%Y-%m-%d")
+        if path.suffix.lower() == ".csv":  # text cells that a spreadsheet would run: quoted
+            neutralise_csv_frame(frame).to_csv(
+                tmp, index=False, encoding="utf-8-sig", date_format="%Y-%m-%d"
+            )
         else:
             frame.to_parquet(tmp, index=False, engine="pyarrow")
 

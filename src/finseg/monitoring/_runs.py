@@ -6,6 +6,7 @@ current run's directory for its report.  ``finseg monitor`` and ``finseg demo`` 
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -183,9 +184,15 @@ def monitor_runs(
     to ``runs/<current>/monitoring.json`` (atomically); return the payload and that path."""
     from finseg._files import atomic_target
     from finseg.monitoring._monitor import to_json
+    from finseg.store import record_run_file, transaction
 
     payload = monitor_payload(ws, baseline, current, drift, rescore=rescore)
     target = ws.runs_dir / current / MONITORING_FILE
-    with atomic_target(target) as tmp:
-        tmp.write_text(to_json(payload) + "\n", encoding="utf-8")
+    data = (to_json(payload) + "\n").encode("utf-8")
+    # the checksum is recorded in the same transaction: readers verify the file like the
+    # run's own (finseg.runs.read_run_file); a failed write rolls the record back
+    with transaction(ws.engine()) as s:
+        record_run_file(s, current, MONITORING_FILE, hashlib.sha256(data).hexdigest())
+        with atomic_target(target) as tmp:
+            tmp.write_bytes(data)
     return payload, target

@@ -145,15 +145,12 @@ def write_watchlist(watchlist: list[dict[str, Any]], path: Path | str) -> Path:
 
     The file is written atomically: a failed write leaves no partial workbook.
     """
-    import xlsxwriter
-
-    from finseg._files import atomic_target
+    from finseg._safe import safe_workbook
 
     path = Path(path)
     columns = [c for c in WATCHLIST_COLUMNS if c in {k for r in watchlist for k in r}
                or c in ("rank", "customer_id", "severity", "rules_zh", "rules_en")]  # fmt: skip
-    with atomic_target(path) as tmp:
-        book = xlsxwriter.Workbook(str(tmp), {"nan_inf_to_errors": True})
+    with safe_workbook(path) as book:
         sheet = book.add_worksheet("观察名单 Watch list")
         head = book.add_format({"bold": True, "bg_color": "#1f5fa8", "font_color": "white",
                                 "text_wrap": True, "valign": "top", "border": 1})  # fmt: skip
@@ -169,5 +166,4 @@ def write_watchlist(watchlist: list[dict[str, Any]], path: Path | str) -> Path:
                 sheet.write(i, j, ", ".join(value) if isinstance(value, list) else value)
         sheet.freeze_panes(1, 2)
         sheet.autofilter(0, 0, max(len(watchlist), 1), len(columns) - 1)
-        book.close()
     return path

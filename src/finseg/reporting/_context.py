@@ -3,6 +3,7 @@ the model cards of the models that graded it."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,10 @@ class ReportContext:
         The run's directory, for sections that read a file a stage or command stored there
         (``allocation.json``, ``monitoring.json``); ``None`` when the report is built from
         data alone.
+    documents : dict, optional
+        The run's JSON files by name (``{"allocation.json": {...}}``), read and verified
+        against their recorded checksums by :func:`finseg.runs.report_run`; when given,
+        sections take them from here and never read ``run_dir`` (see :meth:`document`).
 
     Examples
     --------
@@ -75,6 +80,7 @@ class ReportContext:
     min_segment_size: int = 30
     strategy_labels: dict[str, tuple[str, str]] = field(default_factory=dict)
     run_dir: Path | None = None
+    documents: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         if self.lang not in LANGS:
@@ -91,6 +97,22 @@ class ReportContext:
     def t(self, key: str, **values: Any) -> str:
         """A catalogue string in the report's language (see :func:`finseg.reporting.t`)."""
         return t(key, self.lang, **values)
+
+    def document(self, name: str) -> dict[str, Any] | None:
+        """The run's JSON file ``name``: from :attr:`documents` when given, else read from
+        :attr:`run_dir`; ``None`` when the run has no such file.
+
+        >>> ReportContext(documents={"a.json": {"x": 1}}).document("a.json")
+        {'x': 1}
+        >>> ReportContext().document("a.json") is None
+        True
+        """
+        if self.documents is not None:
+            return self.documents.get(name)
+        path = None if self.run_dir is None else self.run_dir / name
+        if path is None or not path.is_file():
+            return None
+        return json.loads(path.read_text(encoding="utf-8"))
 
     def has(self, column: str) -> bool:
         """Whether ``results`` has ``column`` with at least one non-missing value."""

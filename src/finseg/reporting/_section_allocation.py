@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from finseg.allocation._files import read_allocation_summary
+from finseg.allocation._files import ALLOCATION_JSON
 from finseg.industry import SECTIONS
 from finseg.reporting._charts import _base, _plain, bar_chart, bar_height
 from finseg.reporting._context import ReportContext
@@ -39,7 +39,7 @@ def allocation_section(ctx: ReportContext) -> Section | None:
     >>> allocation_section(ReportContext(lang="en")) is None  # no run directory
     True
     """
-    summary = read_allocation_summary(ctx.run_dir)
+    summary = ctx.document(ALLOCATION_JSON)
     if summary is None:
         return None
     section = Section.titled("allocation", _ORDER)

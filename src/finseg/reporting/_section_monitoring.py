@@ -10,7 +10,6 @@ live here rather than in the shared catalogue.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pandas as pd
@@ -101,10 +100,7 @@ def _t(ctx: ReportContext, key: str, **values: Any) -> str:
 
 
 def _load(ctx: ReportContext) -> dict[str, Any] | None:
-    path = None if ctx.run_dir is None else ctx.run_dir / _FILE
-    if path is None or not path.is_file():
-        return None
-    return json.loads(path.read_text(encoding="utf-8"))
+    return ctx.document(_FILE)
 
 
 @register_section("monitoring", order=80)

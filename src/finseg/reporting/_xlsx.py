@@ -10,11 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import xlsxwriter
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from finseg._files import atomic_target
+from finseg._safe import safe_workbook
 from finseg.reporting._context import ReportContext
 from finseg.reporting._section_run import run_meta_table
 from finseg.reporting._sections import Chart, ExcelHint, NumFmt, Section, Table, build_sections
@@ -279,16 +278,10 @@ def render_xlsx(ctx: ReportContext, path: str | Path) -> Path:
     """
     path = Path(path)
     sections = build_sections(ctx)
-    with atomic_target(path) as tmp:
-        options = {"strings_to_formulas": False, "strings_to_urls": False,
-                   "strings_to_numbers": False}  # fmt: skip
-        wb = xlsxwriter.Workbook(str(tmp), options)
-        try:
-            wb.set_properties({"title": ctx.t("report.title"), "comments": ctx.run_id})
-            book = _Book(wb, ctx)
-            summary = _Sheet(book, ctx.t("xlsx.summary"), heading=ctx.t("report.title"))
-            written = [(s, _write_section(book, s).name) for s in sections]
-            _write_summary(book, summary, written)
-        finally:
-            wb.close()
+    with safe_workbook(path) as wb:
+        wb.set_properties({"title": ctx.t("report.title"), "comments": ctx.run_id})
+        book = _Book(wb, ctx)
+        summary = _Sheet(book, ctx.t("xlsx.summary"), heading=ctx.t("report.title"))
+        written = [(s, _write_section(book, s).name) for s in sections]
+        _write_summary(book, summary, written)
     return path

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
-import xlsxwriter
 
 from finseg._files import atomic_target
+from finseg._safe import safe_workbook
 from finseg.exceptions import UserError
 from finseg.schema import FIELD_BY_NAME, Field, Kind
 
@@ -77,7 +77,7 @@ def _export_values(s: pd.Series, f: Field | None) -> list[object]:
 
 def _write_xlsx(df: pd.DataFrame, path: Path) -> None:
     as_of = _as_of(df)
-    with xlsxwriter.Workbook(str(path)) as wb:
+    with safe_workbook(path) as wb:
         ws = wb.add_worksheet(SHEET_NAME)
         title = wb.add_format({"bold": True, "font_size": 14, "align": "center"})
         bold = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})

@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from finseg._files import atomic_target
+from finseg._safe import safe_excel_writer
 from finseg.reporting import Chart, NumFmt, ReportContext, Section, Table, bar_chart
 from finseg.reporting._charts import _base
 from finseg.reporting._html import html_text
@@ -262,7 +263,7 @@ def render_discovery(doc: dict[str, Any], out_dir: Path, lang: str) -> dict[str,
     with atomic_target(html) as tmp:
         tmp.write_text(html_text(ctx, _sections(doc, lang, tables)), encoding="utf-8")
     xlsx = Path(out_dir) / "discovery.xlsx"
-    with atomic_target(xlsx) as tmp, pd.ExcelWriter(tmp, engine="xlsxwriter") as writer:
+    with safe_excel_writer(xlsx) as writer:
         for name, table in zip(_SHEETS[lang], tables, strict=False):
             _sheet(writer, name, table)
     return {"html": html, "xlsx": xlsx}

@@ -94,6 +94,7 @@ from finseg.store._repo import (
     mark_stale_running_runs_failed,
     new_run_id,
     record_policy_version,
+    record_run_file,
     start_run,
 )
 
@@ -158,6 +159,7 @@ __all__ = [
     "propose_override",
     "read_session",
     "record_policy_version",
+    "record_run_file",
     "register_model",
     "reject_override",
     "require_champion_evidence",

@@ -308,6 +308,31 @@ def _pid_alive(pid: int, since: datetime) -> bool:
     return started is None or started <= since + timedelta(seconds=2)
 
 
+def record_run_file(
+    session: Session, run_id: str, name: str, sha256: str, *, actor: str = SYSTEM
+) -> Run:
+    """Record (or replace) the SHA-256 of a file a command adds to finished run ``run_id``'s
+    directory (``monitoring.json``), so that readers can verify it like the run's own files.
+
+    Raises
+    ------
+    StoreError
+        No such run, or the run is not ``done``.
+    """
+    run = get_run(session, run_id)
+    if run.status is not RunStatus.DONE:
+        raise StoreError(
+            f"run {run_id} is {run.status.value}; files are added only to finished runs",
+            f"运行 {run_id} 的状态为 {run.status.value}；只能向已完成的运行添加文件",
+        )
+    files = dict(run.files or {})
+    before = {"file": name, "sha256": files.get(name)}
+    run.files = {**files, name: sha256}  # a new dict: the JSON column sees the change
+    session.flush()
+    audit(session, actor, "run.file", "run", run_id, before, {"file": name, "sha256": sha256})
+    return run
+
+
 def _is_stale(run: Run, host: str, cutoff: datetime) -> bool:
     """Dead owner process on this host; elsewhere (cannot check) too old."""
     if run.owner_host != host or run.owner_pid is None:
