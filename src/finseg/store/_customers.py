@@ -1,5 +1,12 @@
 """The customers table: latest identity of every customer seen, upserted after each run.
 
+The upsert is set-based so that a run over a million customers spends seconds, not minutes,
+in the database: the customers are loaded into a temporary staging table in bulk (PostgreSQL
+``COPY`` through psycopg 3; SQLite ``executemany`` on the raw driver in large batches), then
+one ``INSERT … SELECT … ON CONFLICT DO UPDATE`` merges them into ``customers``.  The staging
+table is private to the connection and dropped before the transaction ends, so it needs no
+migration.
+
 >>> import pandas as pd
 >>> from finseg.store import make_engine, transaction, upgrade
 >>> engine = make_engine("sqlite://"); _ = upgrade(engine)
@@ -11,16 +18,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from finseg.exceptions import UserError
-from finseg.store._models import Customer, utcnow
+from finseg.store._models import Customer, UTCDateTime, utcnow
 from finseg.store._repo import SYSTEM, audit
 
 __all__ = ["CUSTOMER_COLUMNS", "get_customer", "upsert_customers"]
@@ -34,11 +40,14 @@ CUSTOMER_COLUMNS = {
     "region": "region",
     "group_id": "group_id",
 }
-_CHUNK = 500  # rows per statement: stays under SQLite's bound-parameter limit
+_STAGE = "finseg_customers_stage"
+_BATCH = 100_000  # rows per executemany on SQLite: bounds the Python tuples held at once
+_COLUMNS = list(CUSTOMER_COLUMNS.values())
+_VALUES = [c for c in _COLUMNS if c != "customer_id"]
 
 
-def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    """One record per customer (the latest statement date wins), NA as ``None``."""
+def _latest(df: pd.DataFrame) -> pd.DataFrame:
+    """One row per customer (the latest statement date wins), with the customers columns."""
     if "customer_id" not in df.columns:
         raise UserError(
             "the table has no customer_id column", "数据表缺少 customer_id（客户编号）列"
@@ -46,31 +55,59 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
     if "as_of_date" in df.columns:
         df = df.sort_values("as_of_date", kind="stable")
     df = df[df["customer_id"].notna()].drop_duplicates("customer_id", keep="last")
-    cols = [c for c in CUSTOMER_COLUMNS if c in df.columns]
-    out = df[cols].astype(object).rename(columns=CUSTOMER_COLUMNS)
-    out = out.where(out.notna(), None)
-    return [
-        {k: (None if v is None else str(v)) for k, v in r.items()} for r in out.to_dict("records")
-    ]
+    return df[[c for c in CUSTOMER_COLUMNS if c in df.columns]].rename(columns=CUSTOMER_COLUMNS)
 
 
-def _chunks(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
-    for start in range(0, len(rows), _CHUNK):
-        yield rows[start : start + _CHUNK]
+def _text(column: pd.Series) -> np.ndarray:
+    """The column as an object array of ``str`` with ``None`` for a missing value."""
+    values = column.to_numpy(dtype=object, na_value=None, copy=True)
+    if not pd.api.types.is_string_dtype(column.dtype) or column.dtype == object:
+        present = column.notna().to_numpy()
+        values[present] = [str(v) for v in values[present]]
+    return values
 
 
-def _upsert_statement(session: Session, columns: list[str]) -> Any:
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(Customer)
-    table = Customer.__table__
-    # Missing values keep what is known; first_run_id is never overwritten.
-    updates = {
-        c: sa.func.coalesce(stmt.excluded[c], table.c[c])
-        for c in columns
-        if c not in ("customer_id", "first_run_id")
-    }
-    updates["updated_at"] = stmt.excluded.updated_at
-    return stmt.on_conflict_do_update(index_elements=["customer_id"], set_=updates)
+def _columns(latest: pd.DataFrame) -> list[np.ndarray]:
+    """Every staging column in :data:`_COLUMNS` order; an absent one is all ``None``."""
+    empty = np.full(len(latest), None, dtype=object)
+    return [_text(latest[c]) if c in latest else empty for c in _COLUMNS]
+
+
+def _stage_sqlite(cursor: Any, columns: list[np.ndarray]) -> None:
+    # ids are unique already, so the table needs no key: the merge looks each one up in the
+    # customers primary key (temporary tables live in memory: see finseg.store._db)
+    cursor.execute(f"CREATE TEMP TABLE {_STAGE} ({', '.join(f'{c} TEXT' for c in _COLUMNS)})")
+    insert = f"INSERT INTO temp.{_STAGE} VALUES ({', '.join('?' * len(_COLUMNS))})"
+    for start in range(0, len(columns[0]), _BATCH):
+        rows = zip(*(c[start : start + _BATCH] for c in columns), strict=True)
+        cursor.executemany(insert, rows)
+
+
+def _stage_postgresql(cursor: Any, columns: list[np.ndarray]) -> None:
+    # ON COMMIT DROP: gone with the transaction even if the merge below fails.
+    cursor.execute(f"CREATE TEMP TABLE {_STAGE} (customer_id text PRIMARY KEY, "
+                   + ", ".join(f"{c} text" for c in _VALUES) + ") ON COMMIT DROP")  # fmt: skip
+    with cursor.copy(f"COPY {_STAGE} ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
+        for row in zip(*columns, strict=True):
+            copy.write_row(row)
+
+
+def _merge(stage: str) -> sa.TextClause:
+    """One set-based upsert from the staging table.
+
+    A missing value keeps what is known (``COALESCE``), ``first_run_id`` is set only on
+    insert, ``last_run_id`` only when the run is known, ``updated_at`` always.  (``WHERE
+    true`` lets SQLite parse ``ON CONFLICT`` after ``INSERT … SELECT``.)
+    """
+    keep = [f"{c} = COALESCE(excluded.{c}, customers.{c})" for c in [*_VALUES, "last_run_id"]]
+    return sa.text(
+        f"INSERT INTO customers ({', '.join(_COLUMNS)}, first_run_id, last_run_id, updated_at) "
+        f"SELECT {', '.join(_COLUMNS)}, :run_id, :run_id, :now FROM {stage} WHERE true "
+        f"ON CONFLICT (customer_id) DO UPDATE SET {', '.join(keep)}, "
+        "updated_at = excluded.updated_at"
+    ).bindparams(
+        sa.bindparam("run_id", type_=sa.String()), sa.bindparam("now", type_=UTCDateTime())
+    )
 
 
 def upsert_customers(
@@ -80,24 +117,29 @@ def upsert_customers(
 
     Uses the canonical columns ``customer_id`` (required), ``customer_name``, ``credit_code``,
     ``industry_code``, ``region`` and ``group_id``; with several rows per customer the latest
-    ``as_of_date`` wins.  A missing value does not erase a known one.  Writes one audit row.
+    ``as_of_date`` wins.  A missing value does not erase a known one; ``first_run_id`` keeps
+    the run that first saw the customer.  Writes one audit row.
 
     Returns
     -------
     dict
         ``{"inserted": n, "updated": m}``.
     """
-    rows = _records(df)
-    now = utcnow()
-    for row in rows:
-        row.update(first_run_id=run_id, last_run_id=run_id, updated_at=now)
-    existing = 0
-    for chunk in _chunks(rows):
-        ids = [r["customer_id"] for r in chunk]
-        existing += session.scalar(sa.select(sa.func.count()).where(Customer.customer_id.in_(ids)))
-        if chunk:
-            session.execute(_upsert_statement(session, list(chunk[0])), chunk)
-    counts = {"inserted": len(rows) - existing, "updated": existing}
+    columns = _columns(_latest(df))
+    postgres = session.get_bind().dialect.name == "postgresql"
+    stage = _STAGE if postgres else f"temp.{_STAGE}"
+    # the raw driver connection of the session's transaction: the staging rows commit with it
+    cursor = session.connection().connection.driver_connection.cursor()
+    try:
+        (_stage_postgresql if postgres else _stage_sqlite)(cursor, columns)
+    finally:
+        cursor.close()
+    existing = session.scalar(
+        sa.text(f"SELECT count(*) FROM {stage} s JOIN customers c USING (customer_id)")
+    )
+    session.execute(_merge(stage), {"run_id": run_id, "now": utcnow()})
+    session.execute(sa.text(f"DROP TABLE {stage}"))
+    counts = {"inserted": len(columns[0]) - int(existing), "updated": int(existing)}
     audit(session, actor, "customers.upsert", "customers", run_id, None, counts)
     return counts
 

@@ -42,6 +42,7 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")  # safe in WAL mode, much faster
+        cursor.execute("PRAGMA temp_store=MEMORY")  # the customer upsert's staging table
     finally:
         cursor.close()
 
