@@ -20,10 +20,13 @@ from finseg.workspace import init_workspace, open_workspace
 def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
     root = tmp_path_factory.mktemp("verified")
     workspace = init_workspace(root / "ws")
-    data = root / "book.parquet"
-    write_sample(generate_portfolio(300, seed=5), data)
+    data, later = root / "book.parquet", root / "later.parquet"
+    book = generate_portfolio(300, seed=5)
+    write_sample(book, data)
+    book["as_of_date"] = book["as_of_date"] + pd.DateOffset(years=1)  # monitor needs a later run
+    write_sample(book, later)
     first = run_pipeline(workspace, data).run_id
-    second = run_pipeline(workspace, data).run_id
+    second = run_pipeline(workspace, later).run_id
     workspace.close()
     return workspace.root, first, second
 
