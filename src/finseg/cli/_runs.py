@@ -302,8 +302,15 @@ def _print_summary(results, run, zh: bool) -> None:
                   "decline": ("拒绝", "declined")}  # fmt: skip
         for decision, (z, e) in labels.items():
             table.add_row(z if zh else e, f"{int((results['decision'] == decision).sum()):,}")
-        wan = results["limit"].sum() / 1e4
-        table.add_row("核定额度合计（万元）" if zh else "total limit (CNY 10k)", f"{wan:,.0f}")
+        for decision, (z, e) in (
+            ("approve", ("批准额度合计（万元）", "granted limits (CNY 10k)")),
+            (
+                "refer",
+                ("转人工拟议额度（万元，未批准）", "proposed for referred (CNY 10k, not granted)"),
+            ),
+        ):
+            wan = results.loc[results["decision"] == decision, "limit"].sum() / 1e4
+            table.add_row(z if zh else e, f"{wan:,.0f}")
     if "allocated_amount" in results:
         wan = results["allocated_amount"].sum() / 1e4
         table.add_row("已分配额度（万元）" if zh else "allocated (CNY 10k)", f"{wan:,.0f}")
