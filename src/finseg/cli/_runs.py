@@ -92,6 +92,19 @@ def run_command(
         f"{result.quarantined:,} 行隔离 / quarantined, {result.seconds:.1f} s"
     )
     out.print(f"结果 / Results: {result.results}")
+    fallback, partial = (result.rating_basis.get(k, 0) for k in ("fallback", "partial"))
+    if fallback or partial:
+        err.print(
+            f"[yellow]警告 / Warning:[/] 评级依据 / rating basis — {fallback:,} 户主要输入缺失"
+            f"（保守默认 PD）/ on a fallback PD, {partial:,} 户部分输入缺失 / on partial "
+            "inputs (docs/risk.md)"
+        )
+    if result.empty_segments:
+        err.print(
+            f"[yellow]警告 / Warning:[/] {len(result.empty_segments)} 个分群没有客户 / "
+            f"segment(s) match no customer: {', '.join(result.empty_segments)} — "
+            "请检查其规则 / check their rules"
+        )
 
 
 @runs_app.command("list")
@@ -263,6 +276,12 @@ def _print_summary(results, run, zh: bool) -> None:
     table.add_column("数值" if zh else "value", justify="right")
     table.add_row("客户数" if zh else "customers", f"{run.rows:,}")
     table.add_row("隔离行" if zh else "quarantined rows", f"{run.quarantined:,}")
+    if "rating_basis" in results:
+        from finseg.risk import RatingBasis
+
+        counts = results["rating_basis"].value_counts()
+        for basis in RatingBasis:
+            table.add_row(basis.label(lang), f"{int(counts.get(basis.value, 0)):,}")
     for size in SizeClass:
         n = int((results["size_class"] == size.value).sum())
         if n or size is not SizeClass.UNKNOWN:
