@@ -177,6 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--workdir", type=Path, default=Path("bench-out"))
+    parser.add_argument("--seed-customers", type=int, default=2000, help="customers of the run")
     parser.add_argument("--write", type=Path, help="markdown file to put the section in")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -184,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(child(args.child, args.repeat)))
         return 0
     machine = describe()
-    row = measure(args.workdir, args.customers, args.repeat)
+    row = measure(args.workdir, args.customers, args.repeat, args.seed_customers)
     print(json.dumps(row))
     command = " ".join(["python benchmarks/verify_bench.py", *argv])
     publish(markdown(row, machine.lines(), command), args.write, HEADING)
