@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -56,8 +57,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str, Path
     root = tmp_path_factory.mktemp("safe")
     workspace = init_workspace(root / "ws")
     data = root / "book.parquet"
-    write_sample(_named(generate_portfolio(300, seed=5)), data)
-    first = run_pipeline(workspace, data).run_id
+    write_sample(_named(generate_portfolio(300, seed=5, periods=2)), data)
+    # two annual snapshots: monitoring needs the baseline to be the earlier one
+    first = run_pipeline(workspace, data, as_of=date(2024, 12, 31)).run_id
     second = run_pipeline(workspace, data).run_id
     workspace.close()
     return workspace.root, first, second, data
