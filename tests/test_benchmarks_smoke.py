@@ -49,3 +49,20 @@ def test_write_replaces_the_section_and_keeps_the_rest(quick_run) -> None:
     assert "| csv-gbk |" in text and "peak RSS MB" in text
     assert text.count(MARKER) == 1
     assert text.endswith(f"{MARKER}\n\n## Models\n\nkeep me\n")
+
+
+@pytest.mark.slow
+def test_verify_bench_smoke(tmp_path: Path) -> None:
+    """The verified-read benchmark at a tiny size: it runs, reads every row both ways and
+    writes its section below the marker."""
+    doc = tmp_path / "benchmarks.md"
+    doc.write_text(f"# Benchmarks\n\n{MARKER}\n", encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "verify_bench.py"), "--customers", "2000",
+         "--seed-customers", "100", "--repeat", "1", "--workdir", str(tmp_path),
+         "--write", str(doc)],
+        capture_output=True, text=True, timeout=600, cwd=ROOT,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    text = doc.read_text(encoding="utf-8")
+    assert "## Verified run files" in text and "| 2,000 | " in text and "| info |" in text

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -20,13 +21,11 @@ from finseg.workspace import init_workspace, open_workspace
 def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
     root = tmp_path_factory.mktemp("verified")
     workspace = init_workspace(root / "ws")
-    data, later = root / "book.parquet", root / "later.parquet"
-    book = generate_portfolio(300, seed=5)
-    write_sample(book, data)
-    book["as_of_date"] = book["as_of_date"] + pd.DateOffset(years=1)  # monitor needs a later run
-    write_sample(book, later)
-    first = run_pipeline(workspace, data).run_id
-    second = run_pipeline(workspace, later).run_id
+    data = root / "book.parquet"
+    write_sample(generate_portfolio(300, seed=5, periods=2), data)
+    # two annual snapshots: monitoring needs the baseline to be the earlier one
+    first = run_pipeline(workspace, data, as_of=date(2024, 12, 31)).run_id
+    second = run_pipeline(workspace, data).run_id
     workspace.close()
     return workspace.root, first, second
 

@@ -10,20 +10,34 @@ import errno
 import os
 import sys
 import traceback
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 from typer.exceptions import TyperException
 
 from finseg import __version__
+from finseg._safe import visible
 from finseg.exceptions import FinsegError, UserError
 
-__all__ = ["LangOption", "app", "check_lang", "err", "main", "out", "parse_date"]
+__all__ = [
+    "LangOption",
+    "SafeConsole",
+    "app",
+    "check_lang",
+    "err",
+    "main",
+    "out",
+    "parse_date",
+    "shown",
+]
 
 app = typer.Typer(
     name="finseg",
@@ -33,8 +47,37 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class SafeConsole(Console):
+    """A Rich console that never lets a terminal act on text it prints: control and format
+    characters in every rendered piece of text (ESC, BEL, C1 controls, bidi overrides) come
+    out visible, as ``\x1b``; only the console's own line breaks and styles pass through.
+
+    Data values interpolated into markup should also go through :func:`shown`, so that a
+    bracket in a customer name is not read as a style either.
+    """
+
+    def render(self, renderable: Any, options: Any = None) -> Iterable[Segment]:
+        for segment in super().render(renderable, options):
+            if segment.control or not segment.text or segment.text.isprintable():
+                yield segment
+            else:
+                yield Segment(visible(segment.text, keep="\n"), segment.style)
+
+
+def shown(value: Any) -> str:
+    r"""A data value for console markup: control characters visible
+    (:func:`finseg._safe.visible`), Rich markup escaped.
+
+    >>> print(shown("Acme [bold]\x1b[2J"))
+    Acme \[bold]\x1b[2J
+    """
+    return escape(visible(value))
+
+
+out = SafeConsole(highlight=False, soft_wrap=True)
+err = SafeConsole(stderr=True, highlight=False, soft_wrap=True)
 
 LangOption = Annotated[
     str | None,

@@ -13,7 +13,7 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from finseg.cli._app import LangOption, app, check_lang, out
+from finseg.cli._app import LangOption, app, check_lang, out, shown
 from finseg.cli._workspace import WorkspaceOption
 
 __all__ = ["customer_decision", "explain_command"]
@@ -102,39 +102,42 @@ def _print(info: dict, zh: bool) -> None:
     def t(z: str, e: str) -> str:
         return z if zh else e
 
-    name = f" {info['customer_name']}" if info["customer_name"] else ""
-    out.print(f"[bold]{info['customer_id']}{name}[/] — {t('客户细分', 'segment')}: "
-              f"{info['segment_name']}; {t('评级', 'grade')} {info['grade']} "
-              f"(PD {info['pd']:.2%}); {t('情景', 'scenario')} {info['scenario']}: "
-              f"{info['scenario_grade']} (PD {info['scenario_pd']:.2%})")  # fmt: skip
+    name = f" {shown(info['customer_name'])}" if info["customer_name"] else ""
+    out.print(f"[bold]{shown(info['customer_id'])}{name}[/] — {t('客户细分', 'segment')}: "
+              f"{shown(info['segment_name'])}; {t('评级', 'grade')} {shown(info['grade'])} "
+              f"(PD {info['pd']:.2%}); {t('情景', 'scenario')} {shown(info['scenario'])}: "
+              f"{shown(info['scenario_grade'])} (PD {info['scenario_pd']:.2%})")  # fmt: skip
     if info["risk_reasons"]:
-        out.print(t("主要风险因素：", "Main risk drivers: ") + "; ".join(info["risk_reasons"]))
+        out.print(
+            t("主要风险因素：", "Main risk drivers: ") + "; ".join(map(shown, info["risk_reasons"]))
+        )
     if info["rating_basis"]:
         from finseg.risk import RatingBasis
 
         basis = RatingBasis(info["rating_basis"]).label("zh" if zh else "en")
-        missing = ", ".join(info["rating_missing"])
+        missing = ", ".join(map(shown, info["rating_missing"]))
         out.print(t("评级依据：", "Rating basis: ") + basis + (f" ({missing})" if missing else ""))
-    products = ", ".join(p["name"] for p in info["eligible_products"]) or "—"
+    products = ", ".join(shown(p["name"]) for p in info["eligible_products"]) or "—"
     out.print(t("可准入产品（按推荐顺序）：", "Eligible products, best first: ") + products)
     caps = Table(title=t("额度与上限（元）", "Limit and its caps (yuan)"))
     caps.add_column(t("上限", "Cap"))
     caps.add_column(t("金额", "Amount"), justify="right")
     for cap, value in info["caps"].items():
         mark = " ←" if cap == info["limit_binding"] else ""
-        caps.add_row(info["cap_names"][cap] + mark, _money(value))
+        caps.add_row(shown(info["cap_names"][cap]) + mark, _money(value))
     caps.add_row(f"[bold]{t('核定额度', 'Limit')}[/]", f"[bold]{_money(info['limit'])}[/]")
     out.print(caps)
     met = t("满足", "met") if info["collateral_met"] else t("不满足", "missing")
-    out.print(f"{t('担保要求', 'Security required')}: {info['collateral_required']} ({met}); "
-              f"{t('审批层级', 'review level')}: {info['review_level']}")  # fmt: skip
-    parts = " + ".join(f"{k} {v:.2%}" for k, v in info["price_parts"].items() if v)
+    security = shown(info["collateral_required"])
+    out.print(f"{t('担保要求', 'Security required')}: {security} ({met}); "
+              f"{t('审批层级', 'review level')}: {shown(info['review_level'])}")  # fmt: skip
+    parts = " + ".join(f"{shown(k)} {v:.2%}" for k, v in info["price_parts"].items() if v)
     out.print(f"{t('定价', 'Price')}: {info['price']:.2%} = {parts}")
     if info["covenants"]:
-        out.print(t("约束条款：", "Covenants: ") + "; ".join(info["covenants"]))
-    out.print(f"[bold]{t('决策', 'Decision')}: {info['decision']}[/]")
+        out.print(t("约束条款：", "Covenants: ") + "; ".join(map(shown, info["covenants"])))
+    out.print(f"[bold]{t('决策', 'Decision')}: {shown(info['decision'])}[/]")
     for i, reason in enumerate(info["reasons"], 1):
-        out.print(f"  {i}. {reason}")
+        out.print(f"  {i}. {shown(reason)}")
 
 
 @app.command("explain")
