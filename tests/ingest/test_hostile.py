@@ -292,3 +292,14 @@ def test_a_formula_with_no_value_element_at_all(tmp_path) -> None:
             zout.writestr(item, data)
     result = ingest([out], today=TODAY)
     assert [(p.row, p.column_letter) for p in _problems(result, "formula_no_value")] == [(3, "D")]
+
+
+def test_the_limits_are_documented() -> None:
+    from finseg.ingest import RULES
+    from finseg.ingest._api import MAX_CELL_CHARS
+
+    docs = (Path(__file__).parents[2] / "docs" / "ingest.md").read_text(encoding="utf-8")
+    assert f"{MAX_CELL_CHARS:,} characters" in docs
+    for rule in ("invalid_date", "cell_count", "cell_too_large", "encoding", "duplicate_column",
+                 "formula_error", "formula_no_value", "other_statement_date"):  # fmt: skip
+        assert f"`{rule}`" in docs and rule in RULES
