@@ -165,8 +165,9 @@ def _read_csv(path: Path) -> RawSheet:
         ) from exc
 
     def body(start: int, width: int) -> Body:
+        # pyarrow skips physical lines, not records: skip the lines before record ``start``
         first = starts[min(start, len(starts) - 1)]
-        return _csv_body(path, encoding, delimiter, start, width, first)
+        return _csv_body(path, encoding, delimiter, first - 1, width, first)
 
     return RawSheet(str(path), "csv", body, head, encoding=encoding)
 
