@@ -292,3 +292,26 @@ def test_a_formula_with_no_value_element_at_all(tmp_path) -> None:
             zout.writestr(item, data)
     result = ingest([out], today=TODAY)
     assert [(p.row, p.column_letter) for p in _problems(result, "formula_no_value")] == [(3, "D")]
+
+
+def test_the_limits_are_documented() -> None:
+    from finseg.ingest import RULES
+    from finseg.ingest._api import MAX_CELL_CHARS
+
+    docs = (Path(__file__).parents[2] / "docs" / "ingest.md").read_text(encoding="utf-8")
+    assert f"{MAX_CELL_CHARS:,} characters" in docs
+    for rule in ("invalid_date", "cell_count", "cell_too_large", "encoding", "duplicate_column",
+                 "formula_error", "formula_no_value", "other_statement_date"):  # fmt: skip
+        assert f"`{rule}`" in docs and rule in RULES
+
+
+def test_a_title_row_with_a_line_break_above_the_header(tmp_path) -> None:
+    path = tmp_path / "in.csv"
+    path.write_text(
+        '"Bank export\nDecember"\n' + NAMED + '\nC0,"N\nQ",2024-12-31,C3825,100,60,40\n'
+        "C1,x,2024-12-31,C3825,100,60,40,9\nC2,y,2024-12-31,C3825,100,60,40\n",
+        encoding="utf-8",
+    )
+    result = ingest([path], today=TODAY)
+    assert result.frame[["customer_id", "source_row"]].values.tolist() == [["C0", 4], ["C2", 7]]
+    assert [(p.row, p.rule) for p in result.report.problems] == [(6, "cell_count")]

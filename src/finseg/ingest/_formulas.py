@@ -93,6 +93,22 @@ def _cells(xml: bytes, marks: list[int]) -> dict[tuple[int, int], str]:
     return found
 
 
+_TOKENS = (b"<f>", b"<f ", b"<f/", b":f", b't="e"')
+
+
+def _mentions_formulas(book: zipfile.ZipFile, member: str) -> bool:
+    """Whether the sheet's XML holds a formula or an error value: a byte search over it,
+    streamed in blocks so that the usual sheet (neither) is never held in memory whole."""
+    tail = b""
+    with book.open(member) as fh:
+        while block := fh.read(1 << 24):
+            window = tail + block
+            if any(token in window for token in _TOKENS):
+                return True
+            tail = window[-8:]
+    return False
+
+
 def formula_problems(path: str, sheet: str) -> dict[tuple[int, int], str]:
     """``(row, column)`` (0-based) -> the error value (``#DIV/0!``) or :data:`NO_VALUE`, for
     every cell of ``sheet`` whose formula left no value; empty for other workbook formats."""
@@ -101,13 +117,11 @@ def formula_problems(path: str, sheet: str) -> dict[tuple[int, int], str]:
     try:
         with zipfile.ZipFile(path) as book:
             member = _sheet_paths(book).get(sheet)
-            if member is None:
+            if member is None or not _mentions_formulas(book, member):
                 return {}
             xml = book.read(member)
     except (zipfile.BadZipFile, KeyError, OSError):
         return {}  # calamine opened it; it reports what it can read
-    if not any(token in xml for token in (b"<f>", b"<f ", b"<f/", b":f", b't="e"')):
-        return {}  # the usual export: no formula, no error (a quick byte search)
     marks = [m.start() for m in _FORMULA.finditer(xml)]
     marks += [m.start() for m in _ERROR_TYPE.finditer(xml)]
     return _cells(xml, sorted(marks)) if marks else {}

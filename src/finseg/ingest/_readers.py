@@ -29,6 +29,7 @@ HEAD_ROWS = 30
 _SNIFF_BYTES = 1 << 20
 #: Arrow's block: a CSV record longer than this (16 MiB) cannot be read.
 _BLOCK = 1 << 24
+_CHUNK = 1 << 26  # bytes decoded at a time when a file is transcoded
 
 
 @dataclass
@@ -164,8 +165,9 @@ def _read_csv(path: Path) -> RawSheet:
         ) from exc
 
     def body(start: int, width: int) -> Body:
+        # pyarrow skips physical lines, not records: skip the lines before record ``start``
         first = starts[min(start, len(starts) - 1)]
-        return _csv_body(path, encoding, delimiter, start, width, first)
+        return _csv_body(path, encoding, delimiter, first - 1, width, first)
 
     return RawSheet(str(path), "csv", body, head, encoding=encoding)
 
@@ -255,30 +257,42 @@ def _record_lines(table: pa.Table, rejected: list[tuple[int, str]], start: int,
     return lines[~is_rejected], [(int(b), t) for b, (_, t) in zip(bad, rejected, strict=True)]
 
 
-def _decode(data: bytes, encoding: str) -> tuple[str, list[tuple[int, bytes]]]:
-    """The text of a whole file and the (line, raw bytes) of lines not in ``encoding``;
-    those are decoded with replacement characters and their rows quarantined."""
-    codec = "utf-8-sig" if encoding == "utf-8-sig" else encoding
-    try:
-        text = data.decode(codec)
-    except UnicodeDecodeError:
-        if encoding == "utf-16":
-            raise
-        text = None
-    if text is not None and encoding != "gb18030":
-        return text, []
-    bad: list[tuple[int, bytes]] = []
-    parts: list[str] = []
-    for i, line in enumerate(data.split(b"\n"), 1):
-        if encoding == "gb18030" and _utf8_line(line):
-            bad.append((i, line))
-        elif not _decodes(line, codec):
-            bad.append((i, line))
-            parts.append(line.decode(codec, errors="replace"))
-            continue
-        if text is None:
-            parts.append(line.decode(codec, errors="replace"))
-    return (text if text is not None else "\n".join(parts)), bad
+def _lines_of(chunk: bytes, codec: str, gbk: bool, first: int,
+              bad: list[tuple[int, bytes]]) -> str:  # fmt: skip
+    """Decode ``chunk`` line by line; lines not in ``codec`` (and, in a GBK file, lines
+    written in UTF-8) go to ``bad`` with their line number and are kept with replacement
+    characters (their rows are quarantined)."""
+    parts = []
+    for k, line in enumerate(io.BytesIO(chunk)):
+        if (gbk and _utf8_line(line)) or not _decodes(line, codec):
+            bad.append((first + k, line.rstrip(b"\r\n")))
+        parts.append(line.decode(codec, errors="replace"))
+    return "".join(parts)
+
+
+def _transcode(data: bytes, encoding: str) -> tuple[pa.Buffer, list[tuple[int, bytes]]]:
+    """The file as UTF-8 for Arrow, decoded in chunks of whole lines (so that memory stays
+    near the file's size), and the ``(line, raw bytes)`` of lines not in ``encoding``."""
+    if encoding == "utf-16":
+        return pa.py_buffer(data.decode("utf-16").encode("utf-8")), []
+    codec, gbk = ("gb18030", True) if encoding == "gb18030" else ("utf-8", False)
+    pos = 3 if encoding == "utf-8-sig" and data.startswith(b"\xef\xbb\xbf") else 0
+    sink, bad, line = pa.BufferOutputStream(), [], 1
+    while pos < len(data):
+        end = data.find(b"\n", min(pos + _CHUNK, len(data)))
+        end = len(data) if end < 0 else end + 1
+        chunk = data[pos:end]
+        try:
+            text = chunk.decode(codec)
+            if gbk and not chunk.isascii():  # a GBK file may hold lines saved as UTF-8
+                bad += [(line + k, t.rstrip(b"\r\n"))
+                        for k, t in enumerate(io.BytesIO(chunk)) if _utf8_line(t)]  # fmt: skip
+        except UnicodeDecodeError:
+            text = _lines_of(chunk, codec, gbk, line, bad)
+        sink.write(text.encode("utf-8"))
+        line += chunk.count(b"\n")
+        pos = end
+    return sink.getvalue(), bad
 
 
 def _csv_body(path: Path, encoding: str, delimiter: str, start: int, width: int,
@@ -295,9 +309,7 @@ def _csv_body(path: Path, encoding: str, delimiter: str, start: int, width: int,
         else:
             table = None
         if table is None:
-            text, bad = _decode(path.read_bytes(), encoding)
-            data = pa.py_buffer(text.encode("utf-8"))
-            del text
+            data, bad = _transcode(path.read_bytes(), encoding)
             table, rejected = _arrow_body(lambda: pa.BufferReader(data), delimiter, start, width)
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         raise IngestError(
