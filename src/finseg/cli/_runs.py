@@ -75,14 +75,22 @@ def run_command(
         bool, typer.Option("--json", help="Print one JSON object / 输出 JSON")
     ] = False,
 ) -> None:
-    """Run the pipeline over a file and record the run / 运行客户细分流程."""
+    """Run the pipeline over a file and record the run / 运行客户细分流程.
+
+    No login needed; the run records the logged-in user when there is one.
+    """
+    from finseg.cli._login import optional_actor
     from finseg.pipeline import run_pipeline
+    from finseg.store import SYSTEM
     from finseg.workspace import open_workspace
 
     ws = open_workspace(workspace)
     day = parse_date(as_of, "--as-of")
+    person = optional_actor(ws)
+    actor = person.name if person is not None else SYSTEM
     with StageProgress(ws.settings.progress and not as_json) as progress:
-        result = run_pipeline(ws, data, as_of=day, progress=progress, scenario=scenario)
+        result = run_pipeline(ws, data, as_of=day, progress=progress, scenario=scenario,
+                              actor=actor)  # fmt: skip
     ws.close()
     if as_json:
         typer.echo(json.dumps(result.as_json(), ensure_ascii=False))

@@ -6,7 +6,7 @@ session opened by :func:`transaction` (write) or :func:`read_session` (read).
 
 >>> engine = make_engine("sqlite://")
 >>> upgrade(engine)
-'0003'
+'0004'
 >>> with transaction(engine) as s:
 ...     _ = add_user(s, "li", Role.ANALYST)
 >>> with read_session(engine) as s:
@@ -34,13 +34,17 @@ from finseg.store._models import (
     Override,
     OverrideField,
     OverrideStatus,
+    PolicyStatus,
     PolicyVersion,
     Role,
     Run,
     RunStatus,
+    Token,
+    TokenKind,
     User,
     utcnow,
 )
+from finseg.store._names import confusable_with, normalise_name, skeleton
 from finseg.store._overrides import (
     active_overrides,
     approve_override,
@@ -49,6 +53,16 @@ from finseg.store._overrides import (
     override_dict,
     propose_override,
     reject_override,
+)
+from finseg.store._policies import (
+    activate_policy_version,
+    active_policy_version,
+    bootstrap_policy,
+    get_policy_version,
+    list_policy_versions,
+    policy_version_dict,
+    policy_version_of,
+    submit_policy_version,
 )
 from finseg.store._registry import (
     CHAMPION,
@@ -66,6 +80,7 @@ from finseg.store._repo import (
     add_user,
     audit,
     fail_run,
+    find_user,
     finish_run,
     get_run,
     list_audit,
@@ -74,8 +89,10 @@ from finseg.store._repo import (
     mark_stale_running_runs_failed,
     new_run_id,
     record_policy_version,
+    set_role,
     start_run,
 )
+from finseg.store._tokens import add_token, revoke_token, revoke_tokens, valid_token
 
 __all__ = [
     "BUSY_TIMEOUT_MS",
@@ -92,27 +109,38 @@ __all__ = [
     "Override",
     "OverrideField",
     "OverrideStatus",
+    "PolicyStatus",
     "PolicyVersion",
     "Role",
     "Run",
     "RunStatus",
+    "Token",
+    "TokenKind",
     "User",
+    "activate_policy_version",
     "active_overrides",
+    "active_policy_version",
+    "add_token",
     "add_user",
     "alembic_config",
     "approve_override",
     "audit",
+    "bootstrap_policy",
+    "confusable_with",
     "current_revision",
     "fail_run",
+    "find_user",
     "finish_run",
     "get_customer",
     "get_model",
     "get_override",
+    "get_policy_version",
     "get_run",
     "head_revision",
     "list_audit",
     "list_models",
     "list_overrides",
+    "list_policy_versions",
     "list_runs",
     "list_users",
     "load_model",
@@ -120,7 +148,10 @@ __all__ = [
     "mark_stale_running_runs_failed",
     "model_card",
     "new_run_id",
+    "normalise_name",
     "override_dict",
+    "policy_version_dict",
+    "policy_version_of",
     "promote_model",
     "propose_override",
     "read_session",
@@ -128,10 +159,16 @@ __all__ = [
     "register_model",
     "reject_override",
     "retire_model",
+    "revoke_token",
+    "revoke_tokens",
+    "set_role",
+    "skeleton",
     "start_run",
+    "submit_policy_version",
     "transaction",
     "upgrade",
     "upsert_customers",
     "utcnow",
+    "valid_token",
     "write_engine",
 ]
