@@ -38,6 +38,8 @@ from finseg.risk import risk_stage
 from finseg.segments import apply_overrides, override_choices, segments_stage
 from finseg.store import (
     ModelStatus,
+    PolicyStatus,
+    PolicyVersion,
     active_overrides,
     fail_run,
     finish_run,
@@ -114,6 +116,8 @@ class RunResult:
     run_dir: Path
     timings: dict[str, float] = field(default_factory=dict)
     quarantined: int = 0
+    #: ``"draft"`` when the run used a policy version that is not the active one.
+    policy_status: str = "active"
 
     @property
     def results(self) -> Path:
@@ -129,6 +133,7 @@ class RunResult:
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
             "run_dir": str(self.run_dir),
             "results": str(self.results),
+            "policy_status": self.policy_status,
         }
 
 
@@ -305,6 +310,8 @@ def run_pipeline(
     with transaction(engine) as s:
         _clean_stale(ws, mark_stale_running_runs_failed(s, actor=actor))
         policy_id = record_policy_version(s, policy_text, name=policy.name.en, actor=actor)
+        # What-if runs on a draft are allowed; they are marked draft wherever they show.
+        active = s.get(PolicyVersion, policy_id).status is PolicyStatus.ACTIVE
         # Expert adjustments in force on this (UTC) day apply; recorded with the run.
         today = datetime.now(UTC).date()
         params = {
@@ -312,6 +319,7 @@ def run_pipeline(
             "finseg": __version__,
             "overrides_on": today.isoformat(),
             "scenario": scenario,
+            "policy_status": "active" if active else "draft",
         }
         run_id = start_run(
             s,
@@ -370,6 +378,7 @@ def run_pipeline(
         final,
         timings,
         result.report.rows_quarantined,
+        params["policy_status"],
     )
 
 

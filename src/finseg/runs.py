@@ -16,7 +16,17 @@ from finseg.pipeline import QUALITY, RESULTS, read_quality
 from finseg.store import PolicyVersion, RunStatus, get_run, read_session
 from finseg.workspace import Workspace
 
-__all__ = ["report_run", "run_metadata", "run_policy", "run_results"]
+__all__ = ["policy_status", "report_run", "run_metadata", "run_policy", "run_results"]
+
+
+def policy_status(params: dict[str, Any] | None) -> str:
+    """``"draft"`` for a run made on a policy version that was not the active one, else
+    ``"active"`` (runs from before policy governance count as active).
+
+    >>> policy_status({"policy_status": "draft"}), policy_status(None)
+    ('draft', 'active')
+    """
+    return "draft" if (params or {}).get("policy_status") == "draft" else "active"
 
 
 def run_metadata(ws: Workspace, run_id: str) -> dict[str, Any]:
@@ -38,6 +48,7 @@ def run_metadata(ws: Workspace, run_id: str) -> dict[str, Any]:
             "input_sha256": run.input_sha256,
             "policy_version": f"{policy.id} ({policy.name})" if policy else None,
             "policy_hash": policy.sha256 if policy else None,
+            "policy_status": policy_status(run.params),
             "model_ids": list(run.model_ids or []),
             "row_counts": dict(run.row_counts or {}),
             "timings": dict(run.timings or {}),

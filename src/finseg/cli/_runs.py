@@ -100,13 +100,18 @@ def run_command(
         f"{result.quarantined:,} 行隔离 / quarantined, {result.seconds:.1f} s"
     )
     out.print(f"结果 / Results: {result.results}")
+    if result.policy_status == "draft":
+        from finseg.reporting._context import DRAFT_BANNER
+
+        err.print(f"[bold red]{DRAFT_BANNER}[/]")
 
 
 @runs_app.command("list")
 def runs_list(
     workspace: WorkspaceOption = Path("."), limit: int = 20, lang: LangOption = None
 ) -> None:
-    """List recent runs / 列出最近的运行."""
+    """List recent runs; runs on a draft policy are marked draft / 列出最近的运行."""
+    from finseg.runs import policy_status
     from finseg.store import list_runs, read_session
     from finseg.workspace import open_workspace
 
@@ -114,11 +119,12 @@ def runs_list(
     zh = check_lang(lang, ws.settings.language.value) == "zh"
     table = Table(
         *(
-            ("运行编号", "状态", "开始 (UTC)", "行数", "输入")
+            ("运行编号", "状态", "开始 (UTC)", "行数", "输入", "策略")
             if zh
-            else ("run id", "status", "started (UTC)", "rows", "input")
+            else ("run id", "status", "started (UTC)", "rows", "input", "policy")
         )
     )
+    draft = "草案 draft" if zh else "draft"
     with read_session(ws.engine()) as s:
         for run in list_runs(s, limit=limit):
             rows = (run.row_counts or {}).get("rows")
@@ -128,6 +134,7 @@ def runs_list(
                 f"{run.created_at:%Y-%m-%d %H:%M:%S}",
                 "" if rows is None else f"{rows:,}",
                 Path(run.input_path or "").name,
+                draft if policy_status(run.params) == "draft" else "",
             )
     out.print(table)
     ws.close()
