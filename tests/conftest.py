@@ -129,9 +129,17 @@ def _config_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(autouse=True)
 def _no_real_login(monkeypatch: pytest.MonkeyPatch, _config_home: Path) -> None:
-    """No test reads or writes the real user's saved tokens, or inherits a FINSEG_TOKEN."""
+    """No test reads or writes the real user's saved tokens, or inherits a FINSEG_TOKEN; and
+    argon2id runs with small parameters (the product's cost ~1 s a hash on a loaded 2-core
+    machine, which hundreds of logins in the suite would pay).  The algorithm is the same."""
+    from argon2 import PasswordHasher
+
+    from finseg.services import _credentials
+
     monkeypatch.setenv("XDG_CONFIG_HOME", str(_config_home))
     monkeypatch.delenv("FINSEG_TOKEN", raising=False)
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(_credentials, "_HASHER", cheap)
 
 
 @pytest.fixture
