@@ -15,6 +15,7 @@ import stat
 from datetime import timedelta
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 
@@ -284,6 +285,13 @@ def test_a_policy_draft_needs_an_author_and_another_admin(ws, monkeypatch, capsy
     assert main(["report", run["run_id"], "-w", str(ws), "--format", "html"]) == 0
     html = (ws / "runs" / run["run_id"] / "report.html").read_text(encoding="utf-8")
     assert "DRAFT POLICY" in html and "草案策略" in html
+    assert main(["report", run["run_id"], "-w", str(ws), "--format", "xlsx"]) == 0
+    workbook = ws / "marketing.xlsx"
+    assert main(["export", "marketing", "--run", run["run_id"], "--out", str(workbook),
+                 "-w", str(ws)]) == 0  # fmt: skip
+    for path in (ws / "runs" / run["run_id"] / "report.xlsx", workbook):
+        first = pd.read_excel(path, sheet_name=0, header=None, engine="calamine")
+        assert first.astype(str).apply(lambda c: c.str.contains("DRAFT POLICY")).any().any()
     draft = next(v for v in _versions(ws, capsys) if v["status"] == "draft")
     login_as(ws, "root")  # an admin cannot activate a draft no one has submitted
     assert main(["policy", "activate", str(draft["id"]), "-w", str(ws)]) == 2

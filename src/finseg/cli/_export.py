@@ -66,7 +66,7 @@ def marketing_frames(ws: Any, run_id: str, segment: str, lang: str) -> dict[str,
     ``high_potential`` and ``offerings`` (canonical column names), with ``names`` (segment
     id → (zh, en)) and the ``policy`` used.  With a segment other than ``all`` the customer
     and high-potential lists hold that segment's customers only."""
-    from finseg.runs import run_policy, run_results
+    from finseg.runs import run_metadata, run_policy, run_results
     from finseg.strategy._marketing import high_potential, marketing_list, marketing_overview
 
     policy = run_policy(ws, run_id)
@@ -86,6 +86,7 @@ def marketing_frames(ws: Any, run_id: str, segment: str, lang: str) -> dict[str,
         "offerings": _offerings_table(marketing, list(names), names, lang),
         "names": names,
         "policy": marketing,
+        "policy_status": run_metadata(ws, run_id)["policy_status"],
     }
 
 
@@ -199,6 +200,10 @@ def write_marketing_workbook(
     when = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M")
     facts = [("运行" if zh else "Run", run_id), ("分群" if zh else "Segment", label),
              ("生成时间" if zh else "Generated", when)]  # fmt: skip
+    if frames.get("policy_status") == "draft":
+        from finseg.reporting._context import DRAFT_BANNER
+
+        facts.insert(0, ("草案策略" if zh else "DRAFT POLICY", DRAFT_BANNER))
     options = {"strings_to_formulas": False, "strings_to_urls": False,
                "strings_to_numbers": False}  # fmt: skip
     with atomic_target(path) as tmp:
