@@ -322,3 +322,16 @@ def test_a_run_records_the_logged_in_user(ws, capsys, login_as):
         actors = {e.actor for e in list_audit(s, object_type="run", object_id=run_id)}
     opened.close()
     assert actors == {"li"}
+
+
+def test_init_admin_adds_the_first_admin_to_an_existing_workspace(tmp_path, monkeypatch, capsys):
+    root = tmp_path / "old"
+    assert main(["init", str(root), "--lang", "en"]) == 0  # no admin: no one can log in
+    assert "no admin was created" in capsys.readouterr().out
+    _stdin(monkeypatch, ROOT_PASSWORD)
+    assert main(["init", str(root), "--admin", "root", "--password-stdin"]) == 0
+    assert "Admin added: root" in capsys.readouterr().out
+    _stdin(monkeypatch, "another password")
+    assert main(["init", str(root), "--admin", "eve", "--password-stdin"]) == 2
+    assert "already has an admin (root)" in capsys.readouterr().err
+    assert sorted(_names(root)) == ["root"]
