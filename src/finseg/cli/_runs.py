@@ -124,6 +124,7 @@ def runs_list(
             else ("run id", "status", "started (UTC)", "rows", "input", "policy")
         )
     )
+    table.columns[0].no_wrap = True  # a run id is copied from here: never broken over lines
     draft = "草案 draft" if zh else "draft"
     with read_session(ws.engine()) as s:
         for run in list_runs(s, limit=limit):
