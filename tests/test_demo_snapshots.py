@@ -131,3 +131,23 @@ def test_the_year_without_a_shock_is_stable(comparisons):
 def test_the_report_files_are_in_the_last_run(demo: DemoResult):
     for path in demo.reports.values():
         assert Path(path).is_file() and Path(path).parent == demo.run.run_dir
+
+
+def test_the_demo_people_play_maker_and_checker(demo: DemoResult):
+    from finseg.store import get_model, list_overrides, list_users, read_session
+
+    with read_session(demo.workspace.engine()) as s:
+        roles = {u.name: u.role.value for u in list_users(s)}
+        champion = get_model(s, "champion")
+        (adjustment,) = list_overrides(s)
+    assert roles == {"zhao": "admin", "li": "analyst", "wang": "approver"}
+    assert (champion.id, champion.created_by, champion.promoted_by) == (
+        "demo-scorecard", "li", "wang",
+    )  # fmt: skip
+    assert (adjustment.proposed_by, adjustment.decided_by, adjustment.status.value) == (
+        "li", "wang", "approved",
+    )  # fmt: skip
+    meta = [run_metadata(demo.workspace, r.run_id) for r in demo.runs]
+    assert all(m["model_ids"] == ["demo-scorecard"] for m in meta)  # every run: the champion
+    assert [m["row_counts"]["overrides"] for m in meta] == [0, 1, 1]  # applied after approval
+    assert all(m["policy_status"] == "active" for m in meta)
