@@ -1,4 +1,6 @@
-"""Shared fixtures: a throwaway PostgreSQL server for tests marked ``pg``.
+"""Shared fixtures: a throwaway PostgreSQL server for tests marked ``pg``; logging a person in
+for the command line (``login_as``), with every test's config directory kept in a temporary
+folder.
 
 The server is started once per session with the real server binaries (``initdb`` +
 ``pg_ctl``) on a free port in a temporary directory, and stopped at the end.  As root it runs as
@@ -17,7 +19,8 @@ import socket
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -117,3 +120,52 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def _config_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("xdg-config")
+
+
+@pytest.fixture(autouse=True)
+def _no_real_login(monkeypatch: pytest.MonkeyPatch, _config_home: Path) -> None:
+    """No test reads or writes the real user's saved tokens, or inherits a FINSEG_TOKEN; and
+    argon2id runs with small parameters (the product's cost ~1 s a hash on a loaded 2-core
+    machine, which hundreds of logins in the suite would pay).  The algorithm is the same."""
+    from argon2 import PasswordHasher
+
+    from finseg.services import _credentials
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(_config_home))
+    monkeypatch.delenv("FINSEG_TOKEN", raising=False)
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(_credentials, "_HASHER", cheap)
+
+
+@pytest.fixture
+def login_as(monkeypatch: pytest.MonkeyPatch) -> Callable[..., str]:
+    """``login_as(workspace, name, role="analyst")`` logs ``name`` in for the command line.
+
+    The user is created with ``role`` when new (without a password: only this token lets
+    them in); a token is issued as ``finseg login`` would, and set as ``FINSEG_TOKEN``, the
+    variable the CLI reads instead of the saved file.  Returns the token.
+    """
+    from finseg.services import token_sha256
+    from finseg.services._credentials import new_token
+    from finseg.store import add_token, add_user, find_user, make_engine, transaction, utcnow
+    from finseg.workspace import open_workspace
+
+    def login(workspace: Path | str, name: str, role: str = "analyst") -> str:
+        ws = open_workspace(workspace)
+        engine = make_engine(ws.database_url)
+        token = new_token()
+        try:
+            with transaction(engine) as s:
+                user = find_user(s, name) or add_user(s, name, role)
+                add_token(s, user.name, token_sha256(token), utcnow() + timedelta(hours=1))
+        finally:
+            engine.dispose()
+        monkeypatch.setenv("FINSEG_TOKEN", token)
+        return token
+
+    return login

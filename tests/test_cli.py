@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -11,18 +12,29 @@ import pytest
 from finseg.cli import main
 
 
-def test_init_users_db_and_policy(tmp_path, capsys):
+def _stdin(monkeypatch, text: str) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO(text + "\n"))
+
+
+def test_init_users_db_and_policy(tmp_path, capsys, monkeypatch):
     ws = tmp_path / "bank"
-    assert main(["init", str(ws), "--lang", "en"]) == 0
+    _stdin(monkeypatch, "root's password")
+    assert main(["init", str(ws), "--lang", "en", "--admin", "root", "--password-stdin"]) == 0
     assert main(["init", str(ws)]) == 2  # never silently overwritten
     assert main(["db", "upgrade", "-w", str(ws)]) == 0
-    assert main(["users", "add", "li", "--role", "approver", "-w", str(ws)]) == 0
-    assert main(["users", "add", "li", "--role", "approver", "-w", str(ws)]) == 2
+    _stdin(monkeypatch, "root's password")
+    assert main(["login", "-u", "root", "--password-stdin", "-w", str(ws)]) == 0
+    add = ["users", "add", "li", "--role", "approver", "--password-stdin", "-w", str(ws)]
+    _stdin(monkeypatch, "li's password")
+    assert main(add) == 0
+    _stdin(monkeypatch, "li's password")
+    assert main(add) == 2
     assert main(["users", "add", "wang", "--role", "boss", "-w", str(ws)]) == 2
     capsys.readouterr()
     assert main(["users", "list", "-w", str(ws), "--lang", "en"]) == 0
     listing = capsys.readouterr().out
     assert "li" in listing and "approver" in listing and "wang" not in listing
+    assert "root" in listing and "admin" in listing
     assert main(["policy", "check", str(ws / "policy.yaml")]) == 0
     assert "Policy valid" in capsys.readouterr().out
     assert main(["policy", "schema"]) == 0

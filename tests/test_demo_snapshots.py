@@ -3,7 +3,9 @@ deterioration the generator injected, in the industries it hit and about as much
 in; the year before (no shock) is stable.
 
 The numbers in the comments were measured on this fixture (1,000 customers, seed 7; 176 in
-the industries hit); seeds 1 and 2 gave figures within a few points of them.
+the industries hit), every run graded by the scorecard the demo's analyst trains on the first
+snapshot and its approver promotes; the expert model graded the demo before, and gave figures
+within a few points of these (66.5 % against 33.4 % downgraded in the downturn year).
 """
 
 from __future__ import annotations
@@ -77,12 +79,12 @@ def test_three_runs_the_last_in_the_downturn_scenario(demo: DemoResult):
 
 def test_downturn_year_downgrades_the_industries_hit(comparisons):
     s = _shares(comparisons[1]["pairs"])
-    # measured: 66.5 % of the firms hit downgraded against 33.4 % of the others (2.0x);
-    # two notches or more 51.1 % against 17.4 % (2.9x); the others as many up as down
+    # measured: 73.3 % of the firms hit downgraded against 24.2 % of the others (3.0x);
+    # two notches or more 40.9 % against 5.1 % (8x); the others as many up as down
     assert s["hit_down"] > 0.5 and s["hit_down"] > 1.6 * s["other_down"]
     assert s["hit_down2"] > 0.35 and s["hit_down2"] > 2.0 * s["other_down2"]
-    assert s["hit_down"] - s["hit_up"] > 0.35  # measured 0.50
-    assert abs(s["other_down"] - s["other_up"]) < 0.1  # measured -0.03
+    assert s["hit_down"] - s["hit_up"] > 0.35  # measured 0.70
+    assert abs(s["other_down"] - s["other_up"]) < 0.1  # measured -0.02
 
 
 def test_downturn_year_migration_matrix_leans_to_downgrades_for_the_industries_hit(comparisons):
@@ -94,7 +96,7 @@ def test_downturn_year_migration_matrix_leans_to_downgrades_for_the_industries_h
     )
     rows, cols = np.indices(matrix.shape)
     worse, better = matrix.to_numpy()[cols > rows].sum(), matrix.to_numpy()[cols < rows].sum()
-    assert worse > 3 * better  # measured 117 against 29
+    assert worse > 3 * better  # measured 129 against 6
     # the matrix in monitoring.json is the whole book's, and counts the same migrations
     total = sum(n for row in c["payload"]["grade_migration"].values() for n in row.values())
     assert total == c["payload"]["grade_migration_summary"]["customers"] == 1000
@@ -102,11 +104,11 @@ def test_downturn_year_migration_matrix_leans_to_downgrades_for_the_industries_h
 
 def test_downturn_year_watch_list_is_led_by_the_industries_hit(comparisons):
     watched, book = _watch_share(comparisons[1])
-    # measured: 35.3 % of the 448 customers on the watch list against 17.6 % of the book
+    # measured: 41.5 % of the 357 customers on the watch list against 17.6 % of the book
     assert watched > 1.5 * book
     fired = comparisons[1]["payload"]["warnings"]["fired"]
     quiet = comparisons[0]["payload"]["warnings"]["fired"]
-    # measured 168 against 97 and 233 against 184
+    # measured 168 against 97 and 114 against 50
     assert (
         fired["receivable_days_up_30"]["customers"]
         > 1.3 * quiet["receivable_days_up_30"]["customers"]
@@ -117,17 +119,37 @@ def test_downturn_year_watch_list_is_led_by_the_industries_hit(comparisons):
 def test_the_year_without_a_shock_is_stable(comparisons):
     c = comparisons[0]
     summary, psi = c["payload"]["grade_migration_summary"], c["payload"]["psi"]["score"]
-    # measured: score PSI 0.038 (green), 354 downgrades against 359 upgrades
+    # measured: score PSI 0.014 (green), 239 downgrades against 289 upgrades
     assert psi["psi"] < c["payload"]["thresholds"]["psi_significant"] and psi["light"] != "red"
     assert abs(summary["downgrades"] - summary["upgrades"]) < 0.12 * summary["customers"]
     s = _shares(c["pairs"])
-    # measured: 33.5 % of the firms the downturn will hit downgraded against 35.8 % of the
-    # others, and 43.8 % upgraded: none of the downturn year's pattern
+    # measured: 26.1 % of the firms the downturn will hit downgraded against 23.4 % of the
+    # others, and 34.7 % upgraded: none of the downturn year's pattern
     assert s["hit_down"] < 1.4 * s["other_down"] and s["hit_down"] - s["hit_up"] < 0.15
     watched, book = _watch_share(c)
-    assert watched < 1.3 * book  # measured 20.4 % against 17.6 %
+    assert watched < 1.3 * book  # measured 22.0 % against 17.6 %
 
 
 def test_the_report_files_are_in_the_last_run(demo: DemoResult):
     for path in demo.reports.values():
         assert Path(path).is_file() and Path(path).parent == demo.run.run_dir
+
+
+def test_the_demo_people_play_maker_and_checker(demo: DemoResult):
+    from finseg.store import get_model, list_overrides, list_users, read_session
+
+    with read_session(demo.workspace.engine()) as s:
+        roles = {u.name: u.role.value for u in list_users(s)}
+        champion = get_model(s, "champion")
+        (adjustment,) = list_overrides(s)
+    assert roles == {"zhao": "admin", "li": "analyst", "wang": "approver"}
+    assert (champion.id, champion.created_by, champion.promoted_by) == (
+        "demo-scorecard", "li", "wang",
+    )  # fmt: skip
+    assert (adjustment.proposed_by, adjustment.decided_by, adjustment.status.value) == (
+        "li", "wang", "approved",
+    )  # fmt: skip
+    meta = [run_metadata(demo.workspace, r.run_id) for r in demo.runs]
+    assert all(m["model_ids"] == ["demo-scorecard"] for m in meta)  # every run: the champion
+    assert [m["row_counts"]["overrides"] for m in meta] == [0, 1, 1]  # applied after approval
+    assert all(m["policy_status"] == "active" for m in meta)

@@ -152,16 +152,16 @@ def test_a_changed_segment_rule_is_a_model_change(run, tmp_path, capsys) -> None
     assert "Every stage re-run (the segments section changed)" in capsys.readouterr().out
 
 
-def test_an_expert_adjustment_since_the_run_is_a_model_change(tmp_path, capsys) -> None:
+def test_an_expert_adjustment_since_the_run_is_a_model_change(tmp_path, capsys, login_as):
     ws, run_id = _make_run(tmp_path, 300, 9)
-    for name, role in (("li", "analyst"), ("wang", "approver")):
-        assert main(["users", "add", name, "--role", role, "-w", str(ws)]) == 0
+    login_as(ws, "li")
     results = pd.read_parquet(ws / "runs" / run_id / "results.parquet")
     customer = results.loc[results["decision"] == "approve", "customer_id"].iloc[0]
     propose = ["override", "propose", "--customer", customer, "--field", "segment", "--to",
-               "high_risk", "--reason", "担保链风险", "--by", "li", "-w", str(ws)]  # fmt: skip
+               "high_risk", "--reason", "担保链风险", "-w", str(ws)]  # fmt: skip
     assert main(propose) == 0
-    assert main(["override", "approve", "1", "--by", "wang", "-w", str(ws)]) == 0
+    login_as(ws, "wang", "approver")
+    assert main(["override", "approve", "1", "-w", str(ws)]) == 0
     capsys.readouterr()
     draft = _draft(tmp_path, _run_policy_text(ws, run_id))
     payload = _replay(ws, run_id, draft, tmp_path)

@@ -23,7 +23,8 @@ def ws(tmp_path_factory):
     workspace.close()
 
 
-def test_train_registers_a_champion_and_reports_metrics(ws, capsys):
+def test_train_registers_a_candidate_an_approver_promotes(ws, capsys, login_as):
+    login_as(ws.root, "li")
     report = ws.root / "metrics.json"
     args = [
         "train",
@@ -46,7 +47,9 @@ def test_train_registers_a_champion_and_reports_metrics(ws, capsys):
     assert sum(g["n"] for g in grades["per_grade"].values()) == 3000
     assert {g["traffic_light"] for g in grades["per_grade"].values()} <= {"green", "amber", "red"}
     assert 0 <= grades["hosmer_lemeshow"]["p_value"] <= 1 and 0 < grades["hhi"] <= 1
-    assert "sc1 (champion)" in capsys.readouterr().out
+    assert "sc1 (candidate)" in capsys.readouterr().out
+    login_as(ws.root, "wang", "approver")
+    assert main(["models", "promote", "sc1", "-w", str(ws.root)]) == 0
 
 
 def test_predict_with_the_champion(ws):
@@ -106,7 +109,8 @@ def test_generic_table_mode(tmp_path):
     assert table.y.sum() == y.sum()
 
 
-def test_bad_target_is_a_user_error(ws, capsys):
+def test_bad_target_is_a_user_error(ws, capsys, login_as):
+    login_as(ws.root, "li")
     assert (
         main(
             [
@@ -135,7 +139,8 @@ def test_a_run_is_graded_by_the_canonical_champion(ws):
         assert list_runs(s)[0].model_ids == ["sc1"]
 
 
-def test_gbm_trains_and_predicts(ws, tmp_path):
+def test_gbm_trains_and_predicts(ws, tmp_path, login_as):
+    login_as(ws.root, "li")
     assert (
         main(
             [

@@ -105,8 +105,9 @@ def test_auto_falls_back_to_expert_with_few_defaults(tmp_path):
     assert result.kind == "expert" and "expert" in result.metrics["selection"]["reason"]
 
 
-def test_cli_expert_and_auto_register_and_grade_a_run(tmp_path, capsys):
+def test_cli_expert_and_auto_register_and_grade_a_run(tmp_path, capsys, login_as):
     ws = init_workspace(tmp_path / "ws")
+    login_as(ws.root, "li")
     generate_portfolio(1500, seed=4).to_parquet(tmp_path / "book.parquet")
     report = tmp_path / "m.json"
     common = ["--data", str(tmp_path / "book.parquet"), "-w", str(ws.root), "--cv", "3"]
@@ -115,7 +116,9 @@ def test_cli_expert_and_auto_register_and_grade_a_run(tmp_path, capsys):
     )
     metrics = json.loads(report.read_text())
     assert metrics["cv"]["k"] == 3 and 0.5 < metrics["auc"] < 1
-    assert "ex (champion)" in capsys.readouterr().out
+    assert "ex (candidate)" in capsys.readouterr().out
+    login_as(ws.root, "wang", "approver")
+    assert main(["models", "promote", "ex", "-w", str(ws.root)]) == 0
     from finseg.pipeline import run_pipeline
 
     frame = pd.read_parquet(run_pipeline(ws, tmp_path / "book.parquet").results)
@@ -123,8 +126,11 @@ def test_cli_expert_and_auto_register_and_grade_a_run(tmp_path, capsys):
     ws.close()
 
 
-def test_cli_refuses_expert_on_a_generic_table_and_unknown_kinds(generic, tmp_path, capsys):
+def test_cli_refuses_expert_on_a_generic_table_and_unknown_kinds(
+    generic, tmp_path, capsys, login_as
+):
     ws = init_workspace(tmp_path / "ws")
+    login_as(ws.root, "li")
     args = ["train", "--data", str(generic), "--target", "bad", "-w", str(ws.root)]
     assert main([*args, "--model", "expert"]) == 2
     assert "canonical portfolio" in capsys.readouterr().err
@@ -135,8 +141,9 @@ def test_cli_refuses_expert_on_a_generic_table_and_unknown_kinds(generic, tmp_pa
     ws.close()
 
 
-def test_models_export_writes_a_bilingual_table_and_sql(tmp_path, capsys):
+def test_models_export_writes_a_bilingual_table_and_sql(tmp_path, capsys, login_as):
     ws = init_workspace(tmp_path / "ws")
+    login_as(ws.root, "li")
     generate_portfolio(1500, seed=5).to_parquet(tmp_path / "book.parquet")
     args = ["--data", str(tmp_path / "book.parquet"), "-w", str(ws.root), "--cv", "0"]
     assert main(["train", "--name", "sc", *args]) == 0

@@ -129,6 +129,15 @@ class Settings(BaseModel):
     progress: bool = Field(
         True, description=_doc("命令行是否显示进度条", "Show progress bars on the command line")
     )
+    token_ttl_hours: int = Field(
+        12,
+        ge=1,
+        le=8760,
+        description=_doc(
+            "`finseg login` 发放的个人令牌有效小时数；到期后须重新登录",
+            "Hours a personal token from `finseg login` stays valid; then log in again",
+        ),
+    )
 
 
 def resolve_database_url(url: str, workspace: Path) -> str:

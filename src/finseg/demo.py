@@ -6,6 +6,13 @@ estate, construction and their suppliers (:class:`~finseg.sample.Downturn`) — 
 pipeline over each snapshot through the real ingest path (the first two under the baseline
 scenario, the last under ``downturn``), monitors each year against the one before, and writes
 the HTML and Excel reports of the last run, with its monitoring section.
+
+It also plays the governance story with three demo people (:data:`DEMO_USERS`), each logged
+in through the same service as ``finseg login``: the admin zhao creates the workspace and
+activates its policy, and adds the analyst li and the approver wang.  li trains a scorecard
+on the first snapshot (a *candidate*) and wang, a different person, promotes it: every run is
+graded by that champion.  After the first run li proposes an expert adjustment and wang
+approves it, so the later runs apply it.
 """
 
 from __future__ import annotations
@@ -20,9 +27,27 @@ from finseg.monitoring import monitor_runs
 from finseg.pipeline import Progress, RunResult, run_pipeline
 from finseg.runs import report_run
 from finseg.sample import Downturn, generate_portfolio, write_sample
+from finseg.services import (
+    Actor,
+    Decision,
+    FirstAdmin,
+    Login,
+    NewUser,
+    Proposal,
+    Role,
+    TrainedModel,
+    add_first_admin,
+    add_user,
+    decide_adjustment,
+    login,
+    promote_model,
+    propose_adjustment,
+    register_trained_model,
+)
+from finseg.store import transaction
 from finseg.workspace import Workspace, init_workspace, open_workspace
 
-__all__ = ["DEMO_DOWNTURN", "SNAPSHOTS", "DemoResult", "run_demo"]
+__all__ = ["DEMO_DOWNTURN", "DEMO_USERS", "SNAPSHOTS", "DemoResult", "demo_password", "run_demo"]
 
 SAMPLE_NAME = "sample_portfolio.xlsx"
 #: The demo's annual snapshots, oldest first; the last one is in a downturn.
@@ -74,12 +99,40 @@ def _demo_policy(ws: Workspace) -> None:
     ws.policy_file.write_text("\n".join(lines), encoding="utf-8")
 
 
-def _workspace(directory: Path, lang: str) -> Workspace:
+#: The demo's people: the admin creates the workspace, the analyst makes, the approver checks.
+DEMO_USERS = (("zhao", Role.ADMIN), ("li", Role.ANALYST), ("wang", Role.APPROVER))
+#: The model the analyst trains in the demo, and the adjustment they propose.
+DEMO_MODEL = "demo-scorecard"
+DEMO_ADJUSTMENT = ("segment", "green_energy", "光伏项目，绿色信贷 / solar project, green lending")
+
+
+def demo_password(name: str) -> str:
+    """The demo person's password (a demo workspace only: it is written in these docs)."""
+    return f"finseg-demo-{name}"
+
+
+def _people(ws: Workspace) -> None:
+    """The admin activates the demo policy and adds the analyst and the approver."""
+    (admin, _), *others = DEMO_USERS
+    add_first_admin(ws, FirstAdmin(admin, demo_password(admin)))
+    with transaction(ws.engine()) as s:
+        zhao = _login(s, admin)
+        for name, role in others:
+            add_user(s, zhao, NewUser(name, role, demo_password(name)))
+
+
+def _login(session, name: str) -> Actor:  # type: ignore[no-untyped-def]
+    return login(session, Login(name, demo_password(name))).actor
+
+
+def _workspace(directory: Path, lang: str) -> tuple[Workspace, bool]:
+    """The demo workspace, and whether it was created now (then the people are new too)."""
     if (directory / "finseg.toml").is_file():
-        return open_workspace(directory)
-    ws = init_workspace(directory, language=lang)
+        return open_workspace(directory), False
+    ws = init_workspace(directory, language=lang, activate_policy=False)
     _demo_policy(ws)
-    return ws
+    _people(ws)
+    return ws, True
 
 
 def _dated(progress: Progress | None, day: dt.date) -> Progress | None:
@@ -116,6 +169,47 @@ def _snapshots(customers: int, seed: int) -> pd.DataFrame:
     return frame[first].reset_index(drop=True)
 
 
+def _train(ws: Workspace, frame: pd.DataFrame, li: Actor) -> None:
+    """li trains a scorecard on the first snapshot; it is registered as a candidate."""
+    from finseg.store import model_card
+    from finseg.training import load_table, train
+
+    path = ws.root / "data" / f"snapshot_{SNAPSHOTS[0]:%Y}.parquet"
+    frame[frame["as_of_date"] == pd.Timestamp(SNAPSHOTS[0])].to_parquet(path)
+    table = load_table(path, "default_12m")
+    result = train(table, "scorecard", ws.policy().risk.training, folds=0)
+    card = model_card(result.estimator, features=list(table.X.columns), target=table.target,
+                      training_sha256=table.sha256, metrics=result.metrics,
+                      params={"kind": result.kind, "mode": table.mode},
+                      directions=table.directions)  # fmt: skip
+    with transaction(ws.engine()) as s:
+        trained = TrainedModel(result.estimator, result.kind, card, DEMO_MODEL)
+        register_trained_model(s, li, ws.models_dir, trained)
+
+
+def _champion(ws: Workspace, frame: pd.DataFrame) -> None:
+    """li (analyst) trains a scorecard; wang (approver) promotes it before the first run."""
+    with transaction(ws.engine()) as s:
+        li = _login(s, "li")
+    _train(ws, frame, li)
+    with transaction(ws.engine()) as s:
+        promote_model(s, _login(s, "wang"), DEMO_MODEL)
+
+
+def _adjustment(ws: Workspace, first: RunResult) -> None:
+    """li proposes an expert adjustment of a customer of the first run; wang approves it."""
+    from finseg.segments._overrides import override_choices
+
+    customer = str(pd.read_parquet(first.results, columns=["customer_id"]).iloc[0, 0])
+    field, value, reason = DEMO_ADJUSTMENT
+    choices = override_choices(ws.policy()).get(field)
+    with transaction(ws.engine()) as s:
+        proposal = Proposal(customer, field, value, reason, choices=choices)
+        proposed = propose_adjustment(s, _login(s, "li"), proposal)
+        decision = Decision(proposed.id, approve=True, note="同意 / agreed")
+        decide_adjustment(s, _login(s, "wang"), decision)
+
+
 def run_demo(
     directory: Path,
     *,
@@ -124,20 +218,26 @@ def run_demo(
     lang: str = "zh",
     progress: Progress | None = None,
 ) -> DemoResult:
-    """Run the demo in ``directory``; an existing workspace there is reused.
+    """Run the demo in ``directory``; an existing workspace there is reused (its people,
+    model and adjustment too: the governance story plays once, in a new workspace).
 
     One sample file holds the :data:`SNAPSHOTS` of the same ``customers`` firms, the last
     with :data:`DEMO_DOWNTURN`; each snapshot is one run (``as_of`` its date).
     """
-    ws = _workspace(Path(directory), lang)
+    ws, new = _workspace(Path(directory), lang)
     sample = ws.root / "data" / SAMPLE_NAME
     sample.parent.mkdir(exist_ok=True)
-    write_sample(_snapshots(customers, seed), sample)
+    frame = _snapshots(customers, seed)
+    write_sample(frame, sample)
+    if new:
+        _champion(ws, frame)
     runs = []
     for i, day in enumerate(SNAPSHOTS):
         scenario = DOWNTURN_SCENARIO if i == len(SNAPSHOTS) - 1 else None
-        runs.append(run_pipeline(ws, sample, as_of=day, actor="demo",
+        runs.append(run_pipeline(ws, sample, as_of=day, actor="li",
                                  progress=_dated(progress, day), scenario=scenario))  # fmt: skip
+        if i == 0 and new:
+            _adjustment(ws, runs[0])
     monitoring = _monitor(ws, runs, progress)
     reports = report_run(ws, runs[-1].run_id, lang, ["html", "xlsx"])
     return DemoResult(ws, sample, runs[-1], reports, runs, monitoring)

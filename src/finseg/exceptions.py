@@ -7,9 +7,11 @@ command line turns them into exit code 2 and never prints a traceback for them.
 from __future__ import annotations
 
 __all__ = [
+    "AuthenticationError",
     "FinsegError",
     "IngestError",
     "InsufficientDataError",
+    "PermissionDeniedError",
     "PolicyError",
     "RunError",
     "StoreError",
@@ -61,3 +63,11 @@ class RunError(FinsegError):
 
 class StoreError(FinsegError):
     """The database or run files are not in the state expected."""
+
+
+class AuthenticationError(UserError):
+    """No valid credential: not logged in, a wrong password, an expired or revoked token."""
+
+
+class PermissionDeniedError(UserError):
+    """The logged-in person's role does not allow the action, or maker-checker forbids it."""

@@ -43,6 +43,8 @@ from finseg.risk import RatingBasis, risk_stage
 from finseg.segments import apply_overrides, override_choices, segments_stage
 from finseg.store import (
     ModelStatus,
+    PolicyStatus,
+    PolicyVersion,
     Run,
     RunStatus,
     active_overrides,
@@ -133,6 +135,8 @@ class RunResult:
     empty_segments: list[str] = field(default_factory=list)
     #: Customers per rating basis (``full`` / ``partial`` / ``fallback``, docs/risk.md).
     rating_basis: dict[str, int] = field(default_factory=dict)
+    #: ``"draft"`` when the run used a policy version that is not the active one.
+    policy_status: str = "active"
 
     @property
     def results(self) -> Path:
@@ -151,6 +155,7 @@ class RunResult:
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
             "run_dir": str(self.run_dir),
             "results": str(self.results),
+            "policy_status": self.policy_status,
         }
 
 
@@ -377,6 +382,8 @@ def run_pipeline(
     recover_runs(ws)
     with transaction(engine) as s:
         policy_id = record_policy_version(s, policy_text, name=policy.name.en, actor=actor)
+        # What-if runs on a draft are allowed; they are marked draft wherever they show.
+        active = s.get(PolicyVersion, policy_id).status is PolicyStatus.ACTIVE
         # Expert adjustments in force on this (UTC) day apply; recorded with the run.
         today = datetime.now(UTC).date()
         params = {
@@ -384,6 +391,7 @@ def run_pipeline(
             "finseg": __version__,
             "overrides_on": today.isoformat(),
             "scenario": scenario,
+            "policy_status": "active" if active else "draft",
         }
         run_id = start_run(
             s,
@@ -448,6 +456,7 @@ def run_pipeline(
         result.report.rows_other_dates,
         _empty_segments(frame, policy),
         _rating_basis_counts(frame),
+        params["policy_status"],
     )
 
 

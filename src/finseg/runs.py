@@ -33,6 +33,7 @@ from finseg.workspace import Workspace
 __all__ = [
     "FileCheck",
     "RunFileError",
+    "policy_status",
     "read_run_file",
     "report_run",
     "run_json",
@@ -200,6 +201,16 @@ def _file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def policy_status(params: dict[str, Any] | None) -> str:
+    """``"draft"`` for a run made on a policy version that was not the active one, else
+    ``"active"`` (runs from before policy governance count as active).
+
+    >>> policy_status({"policy_status": "draft"}), policy_status(None)
+    ('draft', 'active')
+    """
+    return "draft" if (params or {}).get("policy_status") == "draft" else "active"
+
+
 def run_metadata(ws: Workspace, run_id: str) -> dict[str, Any]:
     """The ``runs`` row of ``run_id`` as plain data, with its policy version."""
     with read_session(ws.engine()) as s:
@@ -219,6 +230,7 @@ def run_metadata(ws: Workspace, run_id: str) -> dict[str, Any]:
             "input_sha256": run.input_sha256,
             "policy_version": f"{policy.id} ({policy.name})" if policy else None,
             "policy_hash": policy.sha256 if policy else None,
+            "policy_status": policy_status(run.params),
             "model_ids": list(run.model_ids or []),
             "row_counts": dict(run.row_counts or {}),
             "timings": dict(run.timings or {}),

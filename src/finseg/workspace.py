@@ -26,7 +26,7 @@ from finseg._policy import Policy, load_policy
 from finseg._vocab import Language
 from finseg.config import DEFAULTS_DIR, SETTINGS_FILE, Settings, load_settings
 from finseg.exceptions import WorkspaceError
-from finseg.store import make_engine, upgrade
+from finseg.store import bootstrap_policy, make_engine, transaction, upgrade
 
 __all__ = ["Workspace", "init_workspace", "open_workspace"]
 
@@ -150,6 +150,7 @@ def init_workspace(
     database_url: str | None = None,
     language: Language | str = "zh",
     force: bool = False,
+    activate_policy: bool = True,
 ) -> Workspace:
     """Create a workspace: settings, default policy, ``runs/``, ``models/`` and the database.
 
@@ -164,6 +165,10 @@ def init_workspace(
     force
         Overwrite ``finseg.toml`` and ``policy.yaml`` of an existing workspace (runs, models
         and the database are kept; the database is migrated).
+    activate_policy
+        Activate the shipped ``policy.yaml`` as the first policy version (audited as
+        ``system``) when none is active.  ``finseg init --admin`` passes ``False`` and lets
+        the first admin activate it (:func:`finseg.services.create_workspace`).
 
     Raises
     ------
@@ -192,4 +197,8 @@ def init_workspace(
             f"cannot create a workspace in {root}: {exc}", f"无法在 {root} 创建工作区：{exc}"
         ) from exc
     upgrade(workspace.engine())
+    if activate_policy:
+        with transaction(workspace.engine()) as s:
+            text = workspace.policy_file.read_text(encoding="utf-8")
+            bootstrap_policy(s, text, name=workspace.policy().name.en)
     return workspace

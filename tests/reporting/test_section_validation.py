@@ -176,14 +176,18 @@ def test_html_and_excel_carry_the_section(tmp_path, lang):
         assert [n for n in z.namelist() if n.startswith("xl/charts/chart")]
 
 
-def test_train_run_report_end_to_end(tmp_path, capsys):
+def test_train_run_report_end_to_end(tmp_path, capsys, login_as):
     workspace = init_workspace(tmp_path / "ws")
     ws, runs_dir = workspace.root, workspace.runs_dir
     workspace.close()
     data = tmp_path / "book.parquet"
     write_sample(generate_portfolio(1500, seed=5), data)
     train = ["train", "--data", str(data), "--cv", "3", "--name", "sc1", "-w", str(ws)]
+    login_as(ws, "li")  # li trains, wang (an approver) promotes: the champion grades the run
     assert main(train) == 0
+    login_as(ws, "wang", "approver")
+    assert main(["models", "promote", "sc1", "-w", str(ws)]) == 0
+    capsys.readouterr()
     assert main(["run", "--data", str(data), "-w", str(ws), "--json"]) == 0
     run_id = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["run_id"]
     for lang, title in (("zh", "模型验证"), ("en", "Model validation")):

@@ -65,18 +65,22 @@ def card(estimator: LogisticRegression) -> dict:
     )  # fmt: skip
 
 
-def _register(engine: Engine, models_dir: Path, estimator, card, name=None, actor="li"):
+def _register(engine: Engine, models_dir: Path, estimator, card, name=None, actor="li",
+              promote=False):  # fmt: skip
     with transaction(engine) as s:
-        return register_model(
+        record = register_model(
             s, models_dir, estimator, kind="scorecard", card=card, name=name, actor=actor
         )
+        if promote:  # by someone other than the trainer
+            promote_model(s, record.id, actor="checker")
+        return record
 
 
 # register and load ------------------------------------------------------------------------
 
 
 def test_reloaded_model_scores_byte_identically(engine, models_dir, estimator, card, data):
-    record = _register(engine, models_dir, estimator, card)
+    record = _register(engine, models_dir, estimator, card, promote=True)
     assert record.file == f"{record.id}.pkl" and record.id.startswith("scorecard-")
     assert (models_dir / record.file).is_file()
     assert list(models_dir.iterdir()) == [models_dir / record.file]  # no temporary file left
@@ -95,22 +99,34 @@ def test_model_card_records_versions_and_time(card):
     assert card["finseg_version"] and card["created_at"].endswith("+00:00")
 
 
-def test_first_is_champion_later_ones_challengers(engine, models_dir, estimator, card):
+def test_every_trained_model_is_a_candidate_even_the_first(engine, models_dir, estimator, card):
     first = _register(engine, models_dir, estimator, card, name="m1")
     second = _register(engine, models_dir, estimator, card, name="m2")
-    assert (first.status, second.status) == (ModelStatus.CHAMPION, ModelStatus.CHALLENGER)
-    assert first.promoted_at is not None and second.promoted_at is None
+    assert (first.status, second.status) == (ModelStatus.CANDIDATE, ModelStatus.CANDIDATE)
+    assert first.promoted_at is None and second.promoted_at is None
     with read_session(engine) as s:
         assert [m.id for m in list_models(s)] == ["m2", "m1"]
-        assert [m.id for m in list_models(s, status="challenger")] == ["m2"]
-        assert get_model(s, "champion").id == "m1"
+        assert [m.id for m in list_models(s, status="candidate")] == ["m2", "m1"]
+        with pytest.raises(UserError, match="no champion model"):
+            get_model(s, "champion")
         (entry,) = list_audit(s, object_type="model", object_id="m2")
     assert entry.action == "model.register" and entry.actor == "li"
-    assert entry.after["sha256"] == second.sha256 and entry.after["status"] == "challenger"
+    assert entry.after["sha256"] == second.sha256 and entry.after["status"] == "candidate"
+
+
+def test_the_trainer_cannot_promote_their_model(engine, models_dir, estimator, card):
+    _register(engine, models_dir, estimator, card, name="m1", actor="li")
+    with (
+        pytest.raises(UserError, match="maker-checker: li trained model m1"),
+        transaction(engine) as s,
+    ):
+        promote_model(s, "m1", actor="li")
+    with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:  # the database too
+        conn.execute(sa.text("UPDATE models SET status = 'champion', promoted_by = 'li'"))
 
 
 def test_promote_swaps_champion_and_audits(engine, models_dir, estimator, card):
-    _register(engine, models_dir, estimator, card, name="m1")
+    _register(engine, models_dir, estimator, card, name="m1", promote=True)
     _register(engine, models_dir, estimator, card, name="m2")
     with transaction(engine) as s:
         promote_model(s, "m2", actor="wang")
@@ -122,17 +138,17 @@ def test_promote_swaps_champion_and_audits(engine, models_dir, estimator, card):
     assert (m1.action, m1.actor, m1.before["status"], m1.after["status"]) == (
         "model.challenger", "wang", "champion", "challenger",
     )  # fmt: skip
-    assert (m2.action, m2.before["status"], m2.after["status"]) == (
-        "model.champion", "challenger", "champion",
+    assert (m2.action, m2.before["status"], m2.after["status"], m2.after["promoted_by"]) == (
+        "model.champion", "candidate", "champion", "wang",
     )  # fmt: skip
     with transaction(engine) as s:  # promoting the champion changes nothing
-        promote_model(s, "m2")
+        promote_model(s, "m2", actor="wang")
     with read_session(engine) as s:
-        assert len(list_audit(s, object_type="model")) == 4
+        assert len(list_audit(s, object_type="model")) == 5
 
 
 def test_retire(engine, models_dir, estimator, card):
-    _register(engine, models_dir, estimator, card, name="m1")
+    _register(engine, models_dir, estimator, card, name="m1", promote=True)
     _register(engine, models_dir, estimator, card, name="m2")
     with pytest.raises(UserError, match="m1 is the champion") as info, transaction(engine) as s:
         retire_model(s, "m1")
@@ -140,7 +156,7 @@ def test_retire(engine, models_dir, estimator, card):
     with transaction(engine) as s:
         assert retire_model(s, "m2", actor="wang").status is ModelStatus.RETIRED
     with transaction(engine) as s:  # a retired model may come back as champion
-        promote_model(s, "m2")
+        promote_model(s, "m2", actor="wang")
     with read_session(engine) as s:
         assert get_model(s, "champion").id == "m2"
 
@@ -172,7 +188,7 @@ def test_tampered_file_is_refused_before_unpickling(
 
 
 def test_missing_file_is_a_clear_error(engine, models_dir, estimator, card):
-    record = _register(engine, models_dir, estimator, card, name="m1")
+    record = _register(engine, models_dir, estimator, card, name="m1", promote=True)
     (models_dir / record.file).unlink()
     with (
         pytest.raises(StoreError, match=r"cannot read model file .*m1\.pkl") as info,
@@ -228,13 +244,13 @@ def test_at_most_one_champion(engine, models_dir, card):
         _register(engine, models_dir, {"i": i}, card, name=f"m{i}")
     for ref in ("m2", "m3", "m0", "m3"):
         with transaction(engine) as s:
-            promote_model(s, ref)
+            promote_model(s, ref, actor="wang")
     with read_session(engine) as s:
         assert [m.id for m in list_models(s, status="champion")] == ["m3"]
 
 
 def test_database_refuses_a_second_champion(engine, models_dir, card):
-    _register(engine, models_dir, {"i": 1}, card, name="m1")
+    _register(engine, models_dir, {"i": 1}, card, name="m1", promote=True)
     _register(engine, models_dir, {"i": 2}, card, name="m2")
     with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
         conn.execute(sa.text("UPDATE models SET status = 'champion' WHERE id = 'm2'"))
@@ -272,7 +288,7 @@ def test_upgrade_from_0001_keeps_data_and_registry_works(db_url, models_dir, est
         assert compare_metadata(ctx, Base.metadata) == []
     with read_session(engine) as s:
         assert [u.name for u in list_users(s)] == ["li"]
-    record = _register(engine, models_dir, estimator, card, name="m1")
+    record = _register(engine, models_dir, estimator, card, name="m1", promote=True)
     with read_session(engine) as s:
         loaded, _ = load_model(s, models_dir)
         assert s.get(ModelRecord, "m1").sha256 == record.sha256

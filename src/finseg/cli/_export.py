@@ -62,7 +62,7 @@ def marketing_frames(ws: Any, run_id: str, segment: str, lang: str) -> dict[str,
     ``high_potential`` and ``offerings`` (canonical column names), with ``names`` (segment
     id → (zh, en)) and the ``policy`` used.  With a segment other than ``all`` the customer
     and high-potential lists hold that segment's customers only."""
-    from finseg.runs import run_policy, run_results
+    from finseg.runs import run_metadata, run_policy, run_results
     from finseg.strategy._marketing import high_potential, marketing_list, marketing_overview
 
     policy = run_policy(ws, run_id)
@@ -82,6 +82,7 @@ def marketing_frames(ws: Any, run_id: str, segment: str, lang: str) -> dict[str,
         "offerings": _offerings_table(marketing, list(names), names, lang),
         "names": names,
         "policy": marketing,
+        "policy_status": run_metadata(ws, run_id)["policy_status"],
     }
 
 
@@ -193,6 +194,10 @@ def write_marketing_workbook(
     when = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M")
     facts = [("运行" if zh else "Run", run_id), ("分群" if zh else "Segment", label),
              ("生成时间" if zh else "Generated", when)]  # fmt: skip
+    if frames.get("policy_status") == "draft":
+        from finseg.reporting._context import DRAFT_BANNER
+
+        facts.insert(0, ("草案策略" if zh else "DRAFT POLICY", DRAFT_BANNER))
     with safe_workbook(path) as wb:
         wb.set_properties({"title": title, "comments": run_id})
         book = _Book(wb, lang)

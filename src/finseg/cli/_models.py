@@ -1,9 +1,12 @@
-"""``finseg models list|show|promote|retire``: the model registry of a workspace."""
+"""``finseg models list|show|promote|retire``: the model registry of a workspace.
+
+Promoting and retiring need a logged-in approver (``finseg login``); a model's trainer cannot
+promote it.
+"""
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,20 +25,6 @@ app.add_typer(models_app, name="models")
 RefArgument = Annotated[
     str, typer.Argument(help="Model id, or champion / 模型编号，或 champion（当前冠军模型）")
 ]
-ActorOption = Annotated[
-    str | None,
-    typer.Option(
-        "--actor",
-        help="Who makes the change, for the audit log (default: the login name) / 操作人",
-        envvar="FINSEG_ACTOR",
-    ),
-]
-
-
-def _actor(actor: str | None) -> str:
-    from finseg.store import SYSTEM
-
-    return actor or os.environ.get("USER") or os.environ.get("USERNAME") or SYSTEM
 
 
 def _auc(card: dict[str, Any]) -> str:
@@ -68,7 +57,8 @@ def _as_dict(record: Any) -> dict[str, Any]:
         "id": record.id, "kind": record.kind, "status": record.status.value,
         "file": record.file, "sha256": record.sha256,
         "created_at": record.created_at.isoformat(), "created_by": record.created_by,
-        "promoted_at": at.isoformat() if at else None, "card": record.card,
+        "promoted_at": at.isoformat() if at else None, "promoted_by": record.promoted_by,
+        "card": record.card,
     }  # fmt: skip
 
 
@@ -88,34 +78,39 @@ def models_show(ref: RefArgument, workspace: WorkspaceOption = Path(".")) -> Non
 
 
 @models_app.command("promote")
-def models_promote(
-    ref: RefArgument, workspace: WorkspaceOption = Path("."), actor: ActorOption = None
-) -> None:
-    """Make a model the champion; the old one becomes a challenger / 晋升为冠军模型."""
-    from finseg.store import promote_model, transaction
+def models_promote(ref: RefArgument, workspace: WorkspaceOption = Path(".")) -> None:
+    """Make a model the champion (approvers; not its trainer) / 晋升为冠军模型（审批人）.
+
+    The old champion becomes a challenger.
+    """
+    from finseg.cli._login import current_actor
+    from finseg.services import promote_model
+    from finseg.store import transaction
     from finseg.workspace import open_workspace
 
     ws = open_workspace(workspace)
     try:
+        actor = current_actor(ws)
         with transaction(ws.engine()) as s:
-            record = promote_model(s, ref, actor=_actor(actor))
+            record = promote_model(s, actor, ref)
     finally:
         ws.close()
     out.print(f"冠军模型 / Champion: {record.id}")
 
 
 @models_app.command("retire")
-def models_retire(
-    ref: RefArgument, workspace: WorkspaceOption = Path("."), actor: ActorOption = None
-) -> None:
-    """Take a challenger out of use / 将挑战者模型退役."""
-    from finseg.store import retire_model, transaction
+def models_retire(ref: RefArgument, workspace: WorkspaceOption = Path(".")) -> None:
+    """Take a model out of use (approvers) / 将模型退役（审批人）."""
+    from finseg.cli._login import current_actor
+    from finseg.services import retire_model
+    from finseg.store import transaction
     from finseg.workspace import open_workspace
 
     ws = open_workspace(workspace)
     try:
+        actor = current_actor(ws)
         with transaction(ws.engine()) as s:
-            record = retire_model(s, ref, actor=_actor(actor))
+            record = retire_model(s, actor, ref)
     finally:
         ws.close()
     out.print(f"已退役 / Retired: {record.id}")

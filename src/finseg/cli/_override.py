@@ -1,7 +1,9 @@
 """``finseg override propose|approve|reject|list``: expert adjustments with maker-checker.
 
 Each command accepts ``--json`` and then prints exactly one JSON object; otherwise a Rich
-table.  Refusals (self-approval, wrong role, unknown user, customer or value) exit with 2.
+table.  Proposing and deciding need a logged-in user (``finseg login``); the person is the
+token's owner, never a free-text option.  Refusals (not logged in, self-approval, wrong
+role, unknown customer or value) exit with 2.
 """
 
 from __future__ import annotations
@@ -28,7 +30,6 @@ override_app = typer.Typer(
 app.add_typer(override_app, name="override")
 
 IdArgument = Annotated[int, typer.Argument(help="Adjustment id / 调整编号")]
-ByOption = Annotated[str, typer.Option("--by", help="User making this step / 操作用户")]
 NoteOption = Annotated[str | None, typer.Option("--note", help="Decision note / 审批意见")]
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print one JSON object / 输出一个 JSON 对象")
@@ -65,26 +66,27 @@ def override_propose(
     field: Annotated[str, typer.Option("--field", help="segment or grade / 细分或等级")],
     to: Annotated[str, typer.Option("--to", help="New value / 调整后的值")],
     reason: Annotated[str, typer.Option("--reason", help="Why / 调整理由")],
-    by: ByOption,
     expires: Annotated[
         str | None, typer.Option("--expires", help="Last day in force, YYYY-MM-DD / 到期日")
     ] = None,
     workspace: WorkspaceOption = Path("."),
     as_json: JsonOption = False,
 ) -> None:
-    """Propose an adjustment of a customer's segment or grade / 提出专家调整."""
+    """Propose an adjustment of a customer's segment or grade (logged in) / 提出专家调整."""
+    from finseg.cli._login import current_actor
     from finseg.segments._overrides import override_choices
-    from finseg.store import override_dict, propose_override, transaction
+    from finseg.services import Proposal, propose_adjustment
+    from finseg.store import override_dict, transaction
     from finseg.workspace import open_workspace
 
     expires_on = parse_date(expires, "--expires")
     ws = open_workspace(workspace)
     try:
+        actor = current_actor(ws)
         choices = override_choices(ws.policy()).get(field)
+        proposal = Proposal(customer, field, to, reason, expires_on, choices)
         with transaction(ws.engine()) as s:
-            o = propose_override(s, customer, field, to, reason, by=by, expires_on=expires_on,
-                                 choices=choices)  # fmt: skip
-            payload = override_dict(o)
+            payload = override_dict(propose_adjustment(s, actor, proposal))
     finally:
         ws.close()
     if as_json:
@@ -96,16 +98,19 @@ def override_propose(
     )
 
 
-def _decide(override_id: int, by: str, note: str | None, workspace: Path, approve: bool,
+def _decide(override_id: int, note: str | None, workspace: Path, approve: bool,
             as_json: bool) -> None:  # fmt: skip
-    from finseg.store import approve_override, override_dict, reject_override, transaction
+    from finseg.cli._login import current_actor
+    from finseg.services import Decision, decide_adjustment
+    from finseg.store import override_dict, transaction
     from finseg.workspace import open_workspace
 
-    decide = approve_override if approve else reject_override
     ws = open_workspace(workspace)
     try:
+        actor = current_actor(ws)
         with transaction(ws.engine()) as s:
-            payload = override_dict(decide(s, override_id, by=by, note=note))
+            decided = decide_adjustment(s, actor, Decision(override_id, approve, note))
+            payload = override_dict(decided)
     finally:
         ws.close()
     if as_json:
@@ -122,7 +127,6 @@ def _decide(override_id: int, by: str, note: str | None, workspace: Path, approv
 @override_app.command("approve")
 def override_approve(
     override_id: IdArgument,
-    by: ByOption,
     note: NoteOption = None,
     workspace: WorkspaceOption = Path("."),
     as_json: JsonOption = False,
@@ -131,19 +135,18 @@ def override_approve(
 
     It applies from the next run until its expiry date / 自下一次运行起生效，至到期日止.
     """
-    _decide(override_id, by, note, workspace, True, as_json)
+    _decide(override_id, note, workspace, True, as_json)
 
 
 @override_app.command("reject")
 def override_reject(
     override_id: IdArgument,
-    by: ByOption,
     note: NoteOption = None,
     workspace: WorkspaceOption = Path("."),
     as_json: JsonOption = False,
 ) -> None:
     """Reject another user's adjustment / 拒绝调整."""
-    _decide(override_id, by, note, workspace, False, as_json)
+    _decide(override_id, note, workspace, False, as_json)
 
 
 @override_app.command("list")

@@ -75,14 +75,22 @@ def run_command(
         bool, typer.Option("--json", help="Print one JSON object / 输出 JSON")
     ] = False,
 ) -> None:
-    """Run the pipeline over a file and record the run / 运行客户细分流程."""
+    """Run the pipeline over a file and record the run / 运行客户细分流程.
+
+    No login needed; the run records the logged-in user when there is one.
+    """
+    from finseg.cli._login import optional_actor
     from finseg.pipeline import run_pipeline
+    from finseg.store import SYSTEM
     from finseg.workspace import open_workspace
 
     ws = open_workspace(workspace)
     day = parse_date(as_of, "--as-of")
+    person = optional_actor(ws)
+    actor = person.name if person is not None else SYSTEM
     with StageProgress(ws.settings.progress and not as_json) as progress:
-        result = run_pipeline(ws, data, as_of=day, progress=progress, scenario=scenario)
+        result = run_pipeline(ws, data, as_of=day, progress=progress, scenario=scenario,
+                              actor=actor)  # fmt: skip
     ws.close()
     if as_json:
         typer.echo(json.dumps(result.as_json(), ensure_ascii=False))
@@ -110,14 +118,20 @@ def run_command(
             f"segment(s) match no customer: {', '.join(result.empty_segments)} — "
             "请检查其规则 / check their rules"
         )
+    if result.policy_status == "draft":
+        from finseg.reporting._context import DRAFT_BANNER
+
+        err.print(f"[bold red]{DRAFT_BANNER}[/]")
 
 
 @runs_app.command("list")
 def runs_list(
     workspace: WorkspaceOption = Path("."), limit: int = 20, lang: LangOption = None
 ) -> None:
-    """List recent runs; a running run whose process is gone shows as abandoned / 列出最近的运行."""
+    """List recent runs: a running run whose process is gone shows as abandoned, a run on a
+    draft policy is marked draft / 列出最近的运行."""
     from finseg.pipeline import recover_runs
+    from finseg.runs import policy_status
     from finseg.store import is_abandoned, list_runs, read_session
     from finseg.workspace import open_workspace
 
@@ -126,11 +140,13 @@ def runs_list(
     zh = check_lang(lang, ws.settings.language.value) == "zh"
     table = Table(
         *(
-            ("运行编号", "状态", "开始 (UTC)", "行数", "输入")
+            ("运行编号", "状态", "开始 (UTC)", "行数", "输入", "策略")
             if zh
-            else ("run id", "status", "started (UTC)", "rows", "input")
+            else ("run id", "status", "started (UTC)", "rows", "input", "policy")
         )
     )
+    table.columns[0].no_wrap = True  # a run id is copied from here: never broken over lines
+    draft = "草案 draft" if zh else "draft"
     with read_session(ws.engine()) as s:
         for run in list_runs(s, limit=limit):
             rows = (run.row_counts or {}).get("rows")
@@ -140,6 +156,7 @@ def runs_list(
                 f"{run.created_at:%Y-%m-%d %H:%M:%S}",
                 "" if rows is None else f"{rows:,}",
                 Path(run.input_path or "").name,
+                draft if policy_status(run.params) == "draft" else "",
             )
     out.print(table)
     ws.close()

@@ -63,9 +63,6 @@ def train_command(
     ] = None,
     report: Annotated[Path | None, typer.Option(help="Write metrics as JSON / 指标 JSON")] = None,
     workspace: WorkspaceOption = Path("."),
-    actor: Annotated[
-        str, typer.Option(envvar="FINSEG_ACTOR", help="Who trains / 操作人")
-    ] = "system",
 ) -> None:
     """Train and register a PD model / 训练并登记违约概率模型.
 
@@ -73,16 +70,20 @@ def train_command(
     Parquet, ARFF) is used as it is.  --model auto compares the scorecard and gradient
     boosting by CV AUC (the expert model when defaults are too few); --segment-by fits one
     model per segment where it beats the pooled model in CV; --time-col validates on later
-    periods.  The first model of a workspace becomes champion.
+    periods.  Needs a logged-in user (the trainer); the model is a candidate until an
+    approver other than the trainer promotes it (`finseg models promote`).
     """
     from finseg._safe import check_output
-    from finseg.store import model_card, register_model, transaction
+    from finseg.cli._login import current_actor
+    from finseg.services import TrainedModel, register_trained_model
+    from finseg.store import model_card, transaction
     from finseg.training import load_table, train
     from finseg.workspace import open_workspace
 
     if report is not None:
         check_output(report, option="--report", suffixes=(".json",), inputs=[data])
     ws = open_workspace(workspace)
+    actor = current_actor(ws)  # before the (long) training: who trains is known up front
     cfg = ws.policy().risk.training
     table = load_table(
         data, target, _columns(features), segment_by=segment_by, time_col=time_col, kind=model
@@ -102,9 +103,8 @@ def train_command(
         directions=table.directions,
     )
     with transaction(ws.engine()) as s:
-        record = register_model(
-            s, ws.models_dir, estimator, kind=result.kind, card=card, name=name, actor=actor
-        )
+        trained = TrainedModel(estimator, result.kind, card, name)
+        record = register_trained_model(s, actor, ws.models_dir, trained)
         model_id, status = record.id, record.status.value
     ws.close()
     if report is not None:

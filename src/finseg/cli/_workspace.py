@@ -28,6 +28,8 @@ WorkspaceOption = Annotated[
 db_app = typer.Typer(help="Database / 数据库", no_args_is_help=True)
 users_app = typer.Typer(help="Users and roles / 用户与角色", no_args_is_help=True)
 policy_app = typer.Typer(help="Policy file / 策略文件", no_args_is_help=True)
+tokens_app = typer.Typer(help="Login tokens / 登录令牌", no_args_is_help=True)
+users_app.add_typer(tokens_app, name="tokens")
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(policy_app, name="policy")
@@ -36,6 +38,21 @@ app.add_typer(policy_app, name="policy")
 @app.command("init")
 def init_command(
     directory: Annotated[Path, typer.Argument(help="Directory to create / 工作区目录")],
+    admin: Annotated[
+        str | None,
+        typer.Option(
+            "--admin",
+            help="Create this first admin, who activates the policy (password asked, or "
+            "--password-stdin) / 创建第一个管理员",
+        ),
+    ] = None,
+    password_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--password-stdin",
+            help="Read the admin's password from standard input / 从标准输入读取管理员密码",
+        ),
+    ] = False,
     database_url: Annotated[
         str | None,
         typer.Option(help="Database URL (default: SQLite finseg.db in the workspace) / 数据库连接"),
@@ -43,16 +60,36 @@ def init_command(
     lang: LangOption = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing workspace / 覆盖")] = False,
 ) -> None:
-    """Create a workspace / 创建工作区.
+    """Create a workspace and its first admin / 创建工作区及第一个管理员.
 
-    Writes finseg.toml and policy.yaml, creates runs/ and models/ and the database.
+    Writes finseg.toml and policy.yaml, creates runs/ and models/ and the database; the admin
+    (--admin NAME) activates the shipped policy.  On an existing workspace without an admin
+    who can log in, --admin only adds that admin.
     """
-    from finseg.workspace import init_workspace
+    from finseg.cli._login import read_password
+    from finseg.config import SETTINGS_FILE
+    from finseg.services import FirstAdmin, NewWorkspace, add_first_admin, create_workspace
+    from finseg.workspace import open_workspace
 
-    ws = init_workspace(
-        directory, database_url=database_url, language=check_lang(lang), force=force
-    )
+    first = None
+    if admin is not None:
+        first = FirstAdmin(admin, read_password(password_stdin, confirm=True))
+    if first is not None and not force and (directory / SETTINGS_FILE).is_file():
+        ws = open_workspace(directory)
+        try:
+            actor = add_first_admin(ws, first)
+        finally:
+            ws.close()
+        out.print(f"已添加管理员 / Admin added: {actor.name} — {ws.root}")
+        return
+    ws = create_workspace(NewWorkspace(directory, first, database_url, check_lang(lang), force))
     out.print(f"工作区已创建 / Workspace created: {ws.root}")
+    if first is None:
+        out.print(
+            "提示 / Note: 未创建管理员，无人可以登录；用 `finseg init DIR --admin NAME` 添加 / "
+            "no admin was created, so no one can log in; add one with "
+            "`finseg init DIR --admin NAME`"
+        )
     ws.close()
 
 
@@ -99,17 +136,88 @@ def db_upgrade(
 def users_add(
     name: Annotated[str, typer.Argument(help="User name / 用户名")],
     role: Annotated[str, typer.Option(help="analyst, approver or admin / 角色")] = "analyst",
+    password_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--password-stdin",
+            help="Read the new user's password from standard input / 从标准输入读取新用户密码",
+        ),
+    ] = False,
     workspace: WorkspaceOption = Path("."),
 ) -> None:
-    """Add a user with a role / 添加用户."""
-    from finseg.store import add_user, transaction
+    """Add a user with a role and password (admins only) / 添加用户（仅管理员）."""
+    from finseg.cli._login import current_actor, read_password
+    from finseg.services import NewUser, add_user
+    from finseg.store import Role, transaction
     from finseg.workspace import open_workspace
 
     ws = open_workspace(workspace)
-    with transaction(ws.engine()) as s:
-        user = add_user(s, name, role)
-        out.print(f"已添加 / Added: {user.name} ({user.role.value})")
-    ws.close()
+    try:
+        actor = current_actor(ws)
+        new_role = _role(role)
+        password = read_password(password_stdin, confirm=True,
+                                 prompt="新用户的密码 / New user's password")  # fmt: skip
+        with transaction(ws.engine()) as s:
+            user = add_user(s, actor, NewUser(name, Role(new_role), password))
+            out.print(f"已添加 / Added: {user.name} ({user.role.value})")
+    finally:
+        ws.close()
+
+
+def _role(role: str) -> str:
+    from finseg.store import Role
+
+    if role not in {r.value for r in Role}:
+        choices = ", ".join(r.value for r in Role)
+        raise UserError(
+            f"unknown role {role!r}; choose one of: {choices}",
+            f"未知的角色 {role!r}；可选：{choices}"
+            "（analyst 客户经理、approver 审批人、admin 管理员）",
+        )
+    return role
+
+
+@users_app.command("role")
+def users_role(
+    name: Annotated[str, typer.Argument(help="User name / 用户名")],
+    role: Annotated[str, typer.Argument(help="analyst, approver or admin / 新角色")],
+    workspace: WorkspaceOption = Path("."),
+) -> None:
+    """Change a user's role (admins only, not their own) / 变更用户角色."""
+    from finseg.cli._login import current_actor
+    from finseg.services import change_role
+    from finseg.store import Role, transaction
+    from finseg.workspace import open_workspace
+
+    ws = open_workspace(workspace)
+    try:
+        actor = current_actor(ws)
+        with transaction(ws.engine()) as s:
+            user = change_role(s, actor, name, Role(_role(role)))
+            out.print(f"角色已变更 / Role changed: {user.name} → {user.role.value}")
+    finally:
+        ws.close()
+
+
+@tokens_app.command("revoke")
+def users_tokens_revoke(
+    name: Annotated[str, typer.Argument(help="User name / 用户名")],
+    workspace: WorkspaceOption = Path("."),
+) -> None:
+    """End every token of a user (admins; anyone for themself) / 撤销用户的全部令牌."""
+    from finseg.cli._login import current_actor
+    from finseg.services import revoke_user_tokens
+    from finseg.store import transaction
+    from finseg.workspace import open_workspace
+
+    ws = open_workspace(workspace)
+    try:
+        actor = current_actor(ws)
+        with transaction(ws.engine()) as s:
+            n = revoke_user_tokens(s, actor, name)
+    finally:
+        ws.close()
+    out.print(f"已撤销 {n} 个令牌 / Revoked {n} token(s) of {name}")
 
 
 @users_app.command("list")

@@ -18,6 +18,14 @@ from finseg.reporting._i18n import LANGS, t
 __all__ = ["ReportContext"]
 
 
+#: Shown at the top of every report of a run made on a draft (not activated) policy.
+DRAFT_BANNER = (
+    "草案策略 — 本次运行使用的策略版本尚未经管理员生效，结果仅供测算，不得用于授信决策。 / "
+    "DRAFT POLICY — this run used a policy version no admin has activated; its results are "
+    "for what-if analysis only, not for credit decisions."
+)
+
+
 @dataclass
 class ReportContext:
     """Everything a section builder may read.
@@ -93,6 +101,11 @@ class ReportContext:
     def run_id(self) -> str:
         """The run's identifier, or an empty string."""
         return str(self.run.get("run_id") or "")
+
+    @property
+    def draft_banner(self) -> str:
+        """The bilingual warning of a run on a draft policy (``""`` for the active policy)."""
+        return DRAFT_BANNER if self.run.get("policy_status") == "draft" else ""
 
     def t(self, key: str, **values: Any) -> str:
         """A catalogue string in the report's language (see :func:`finseg.reporting.t`)."""

@@ -84,6 +84,7 @@ def html_text(ctx: ReportContext, sections: list[Section]) -> str:
             html_lang="zh-CN" if ctx.lang == "zh" else "en",
             t=ctx.t,
             run_id=ctx.run_id,
+            draft_banner=ctx.draft_banner,
             generated=datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %z"),
             version=finseg.__version__,
             echarts_version=ECHARTS_VERSION,

@@ -242,6 +242,9 @@ def _write_section(book: _Book, section: Section) -> _Sheet:
 def _write_summary(book: _Book, sheet: _Sheet, sections: list[tuple[Section, str]]) -> None:
     """Report title, run facts, then a linked table of contents with each section's summary."""
     ctx = book.ctx
+    if ctx.draft_banner:
+        sheet.line(ctx.draft_banner, "h3")
+        sheet.row += 1
     facts = [(ctx.t("report.run"), ctx.run_id or "—"),
              (ctx.t("report.generated"), datetime.now().astimezone().strftime("%Y-%m-%d %H:%M")),
              (ctx.t("xlsx.language"), ctx.t("xlsx.language_name"))]  # fmt: skip

@@ -6,7 +6,7 @@ created by the Alembic migrations in ``migrations/versions``; these models must 
 (a test compares the two).
 
 >>> sorted(Base.metadata.tables)
-['audit_log', 'customers', 'models', 'overrides', 'policy_versions', 'runs', 'users']
+['audit_log', 'customers', 'models', 'overrides', 'policy_versions', 'runs', 'tokens', 'users']
 """
 
 from __future__ import annotations
@@ -29,10 +29,13 @@ __all__ = [
     "Override",
     "OverrideField",
     "OverrideStatus",
+    "PolicyStatus",
     "PolicyVersion",
     "Role",
     "Run",
     "RunStatus",
+    "Token",
+    "TokenKind",
     "User",
     "utcnow",
 ]
@@ -63,11 +66,30 @@ class RunStatus(StrEnum):
 
 
 class ModelStatus(LabelledEnum):
-    """Place of a model in the registry: one champion scores, challengers wait, retired rest."""
+    """Place of a model in the registry: a trained model is a candidate until an approver other
+    than its trainer promotes it; one champion scores, challengers (former champions) wait,
+    retired ones rest."""
 
+    CANDIDATE = ("candidate", "候选模型", "candidate")
     CHAMPION = ("champion", "冠军模型", "champion")
     CHALLENGER = ("challenger", "挑战者模型", "challenger")
     RETIRED = ("retired", "已退役", "retired")
+
+
+class PolicyStatus(LabelledEnum):
+    """Place of a policy version: a changed ``policy.yaml`` is a draft until an admin other than
+    its author activates it; the one active version is the bank's policy, earlier ones retire."""
+
+    DRAFT = ("draft", "草案", "draft")
+    ACTIVE = ("active", "生效", "active")
+    RETIRED = ("retired", "已停用", "retired")
+
+
+class TokenKind(StrEnum):
+    """What a credential is for: a personal command-line token, or a web login session."""
+
+    CLI = "cli"
+    SESSION = "session"
 
 
 def utcnow() -> datetime:
@@ -120,16 +142,41 @@ class Base(DeclarativeBase):
     }
 
 
+#: At most one active policy version (a partial unique index, like the one champion).
+_ONE_ACTIVE = "status = 'active'"
+#: Maker-checker for policy versions: whoever activates a draft is not its author.
+_POLICY_CHECKER = "activated_by IS NULL OR submitted_by IS NULL OR activated_by <> submitted_by"
+
+
 class PolicyVersion(Base):
-    """One distinct policy text, identified by the SHA-256 of its normalised content."""
+    """One distinct policy text, identified by the SHA-256 of its normalised content.
+
+    A new text is a ``draft``; ``submitted_by`` names its author once a logged-in user submits
+    it, and an admin other than the author activates it (``activated_by``).
+    """
 
     __tablename__ = "policy_versions"
+    __table_args__ = (
+        _check_in("status", PolicyStatus),
+        sa.CheckConstraint(_POLICY_CHECKER, name="maker_checker"),
+        sa.Index(
+            "ux_policy_versions_one_active", "status", unique=True,
+            sqlite_where=sa.text(_ONE_ACTIVE), postgresql_where=sa.text(_ONE_ACTIVE),
+        ),
+    )  # fmt: skip
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sha256: Mapped[str] = mapped_column(sa.String(64), unique=True)
     content: Mapped[str] = mapped_column(sa.Text)
     name: Mapped[str] = mapped_column(sa.String(200), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[PolicyStatus] = mapped_column(
+        _str_enum(PolicyStatus), default=PolicyStatus.DRAFT, server_default="draft"
+    )
+    submitted_by: Mapped[str | None] = mapped_column(sa.String(100), sa.ForeignKey("users.name"))
+    submitted_at: Mapped[datetime | None]
+    activated_by: Mapped[str | None] = mapped_column(sa.String(100))
+    activated_at: Mapped[datetime | None]
 
 
 class Run(Base):
@@ -183,6 +230,24 @@ class User(Base):
     role: Mapped[Role] = mapped_column(_str_enum(Role))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     active: Mapped[bool] = mapped_column(default=True)
+    #: The argon2id hash of the password (PHC string); ``None``: the user cannot log in.
+    password_hash: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class Token(Base):
+    """A credential of one user: a personal CLI token or a web session.  Only the SHA-256 of
+    the secret is stored; it ends at ``expires_at`` or when revoked."""
+
+    __tablename__ = "tokens"
+    __table_args__ = (_check_in("kind", TokenKind),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_name: Mapped[str] = mapped_column(sa.String(100), sa.ForeignKey("users.name"), index=True)
+    kind: Mapped[TokenKind] = mapped_column(_str_enum(TokenKind))
+    token_sha256: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
 
 
 class AuditEntry(Base):
@@ -214,6 +279,8 @@ class AuditEntry(Base):
 #: At most one champion: checked in code by the registry, and by this partial unique index
 #: (SQLite and PostgreSQL both have them) against two writers racing on PostgreSQL.
 _ONE_CHAMPION = "status = 'champion'"
+#: Maker-checker for models: whoever promotes a model did not train it.
+_MODEL_CHECKER = "promoted_by IS NULL OR promoted_by <> created_by"
 
 
 class ModelRecord(Base):
@@ -223,6 +290,7 @@ class ModelRecord(Base):
     __tablename__ = "models"
     __table_args__ = (
         _check_in("status", ModelStatus),
+        sa.CheckConstraint(_MODEL_CHECKER, name="maker_checker"),
         sa.Index(
             "ux_models_one_champion", "status", unique=True,
             sqlite_where=sa.text(_ONE_CHAMPION), postgresql_where=sa.text(_ONE_CHAMPION),
@@ -238,6 +306,7 @@ class ModelRecord(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     created_by: Mapped[str] = mapped_column(sa.String(100))
     promoted_at: Mapped[datetime | None]
+    promoted_by: Mapped[str | None] = mapped_column(sa.String(100))
 
 
 class OverrideField(LabelledEnum):

@@ -3,8 +3,11 @@
 A model is pickled (protocol 5), its SHA-256 recorded in the database with its model card, and
 its bytes written to ``<models_dir>/<id>.pkl`` through a temporary file and a rename.  Loading
 reads the bytes and checks the SHA-256 *before* unpickling: a file changed on disk is refused,
-never executed.  The first model of a workspace becomes the champion (the one that scores);
-later ones are challengers until promoted.  The caller owns the transaction, as for every
+never executed.  Every new model is a ``candidate``; it becomes the champion (the one that
+scores) only when promoted by someone other than its trainer — checked here and by the
+database (``ck_models_maker_checker``); whether that person is an approver is the service's
+business (:mod:`finseg.services`).  A champion replaced by another becomes a challenger.  The
+caller owns the transaction, as for every
 repository function; each change writes its audit row in it.
 
 >>> import tempfile
@@ -15,7 +18,10 @@ repository function; each change writes its audit row in it.
 ...     first = register_model(s, models_dir, {"coef": [0.5]}, kind="expert", card={},
 ...                            name="altman-v1", actor="li")
 >>> first.status.value, first.file
-('champion', 'altman-v1.pkl')
+('candidate', 'altman-v1.pkl')
+>>> with transaction(engine) as s:
+...     promote_model(s, "altman-v1", actor="wang").promoted_by
+'wang'
 >>> with transaction(engine) as s:
 ...     load_model(s, models_dir)[0]
 {'coef': [0.5]}
@@ -190,7 +196,7 @@ def register_model(
     name: str | None = None,
     actor: str = SYSTEM,
 ) -> ModelRecord:
-    """Save ``estimator`` in the registry; the first model of the workspace becomes champion.
+    """Save ``estimator`` in the registry as a ``candidate`` trained by ``actor``.
 
     The row and its audit entry are written first, then the file (temporary file + rename):
     a failed insert leaves no file, and a failed write raises so that the caller's transaction
@@ -214,13 +220,11 @@ def register_model(
     """
     model_id = _new_id(kind, name)
     data = pickle.dumps(estimator, protocol=PICKLE_PROTOCOL)
-    has_champion = _champion(session) is not None
-    status = ModelStatus.CHALLENGER if has_champion else ModelStatus.CHAMPION
-    now = utcnow()
+    status = ModelStatus.CANDIDATE
     record = ModelRecord(
         id=model_id, kind=kind, status=status, file=f"{model_id}.pkl",
-        sha256=hashlib.sha256(data).hexdigest(), card=_plain(card), created_at=now,
-        created_by=actor, promoted_at=None if has_champion else now,
+        sha256=hashlib.sha256(data).hexdigest(), card=_plain(card), created_at=utcnow(),
+        created_by=actor, promoted_at=None, promoted_by=None,
     )  # fmt: skip
     _insert(session, record)
     after = {"kind": kind, "status": status.value, "file": record.file, "sha256": record.sha256}
@@ -249,10 +253,10 @@ def get_model(session: Session, ref: str = CHAMPION) -> ModelRecord:
         record = _champion(session)
         if record is None:
             raise UserError(
-                "no champion model; train one with `finseg train` or promote one "
-                "with `finseg models promote ID`",
-                "没有冠军模型；请用 `finseg train` 训练一个，或用 `finseg models promote ID` "
-                "晋升一个",
+                "no champion model; train one with `finseg train` and have an approver "
+                "promote it with `finseg models promote ID`",
+                "没有冠军模型；请用 `finseg train` 训练一个，并由审批人用 "
+                "`finseg models promote ID` 晋升",
             )
         return record
     record = session.get(ModelRecord, ref)
@@ -314,14 +318,15 @@ def load_model(
 
 def _state(record: ModelRecord) -> dict[str, Any]:
     at = record.promoted_at
-    return {"status": record.status.value, "promoted_at": at.isoformat() if at else None}
+    return {"status": record.status.value, "promoted_at": at.isoformat() if at else None,
+            "promoted_by": record.promoted_by, "sha256": record.sha256}  # fmt: skip
 
 
 def _set_status(session: Session, record: ModelRecord, status: ModelStatus, actor: str) -> None:
     before = _state(record)
     record.status = status
     if status is ModelStatus.CHAMPION:
-        record.promoted_at = utcnow()
+        record.promoted_at, record.promoted_by = utcnow(), actor
     try:
         session.flush()
     except sa.exc.IntegrityError as exc:  # a concurrent promotion won on PostgreSQL
@@ -338,11 +343,22 @@ def promote_model(session: Session, ref: str, *, actor: str = SYSTEM) -> ModelRe
 
     Promoting the champion changes nothing.  A retired model may be promoted again (to roll
     back to an earlier champion).
+
+    Raises
+    ------
+    UserError
+        No such model, or ``actor`` trained it (maker-checker).
     """
     record = get_model(session, ref)
     current = _champion(session)
     if current is not None and current.id == record.id:
         return record
+    if record.created_by == actor:
+        raise UserError(
+            f"maker-checker: {actor} trained model {record.id} and cannot promote it; "
+            "another approver must",
+            f"双人复核：{actor} 训练了模型 {record.id}，不能晋升自己的模型，须由其他审批人晋升",
+        )
     if current is not None:  # demoted first: the partial unique index allows one champion
         _set_status(session, current, ModelStatus.CHALLENGER, actor)
     _set_status(session, record, ModelStatus.CHAMPION, actor)

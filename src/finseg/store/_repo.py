@@ -18,6 +18,7 @@ import json
 import os
 import secrets
 import socket
+import unicodedata
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,13 +29,24 @@ from sqlalchemy.orm import Session
 from finseg._policy import normalise_policy_text, policy_hash
 from finseg.exceptions import StoreError, UserError
 from finseg.store._audit import chain_link, row_sha256
-from finseg.store._models import AuditEntry, PolicyVersion, Role, Run, RunStatus, User, utcnow
+from finseg.store._models import (
+    AuditEntry,
+    PolicyStatus,
+    PolicyVersion,
+    Role,
+    Run,
+    RunStatus,
+    User,
+    utcnow,
+)
+from finseg.store._names import confusable_with, normalise_name
 
 __all__ = [
     "SYSTEM",
     "add_user",
     "audit",
     "fail_run",
+    "find_user",
     "finish_run",
     "get_run",
     "is_abandoned",
@@ -44,6 +56,7 @@ __all__ = [
     "mark_stale_running_runs_failed",
     "new_run_id",
     "record_policy_version",
+    "set_role",
     "start_run",
 ]
 
@@ -115,29 +128,76 @@ def _role(role: Role | str) -> Role:
         ) from None
 
 
-def add_user(session: Session, name: str, role: Role | str, *, actor: str = SYSTEM) -> User:
-    """Create a user with one role.
+def _taken(session: Session, name: str) -> UserError | None:
+    if session.scalar(sa.select(User.id).where(User.name == name)) is not None:
+        return UserError(f"user {name!r} already exists", f"用户 {name!r} 已存在")
+    other = confusable_with(name, session.scalars(sa.select(User.name)))
+    if other is not None:
+        return UserError(
+            f"user name {name!a} is refused: it can be mistaken for the existing user "
+            f"{other!a} (Unicode TR39 confusables)",
+            f"用户名 {name!a} 不被接受：与已有用户 {other!a} 字形相似，容易混淆"
+            "（Unicode TR39 易混淆字符）",
+        )
+    return None
+
+
+def add_user(
+    session: Session,
+    name: str,
+    role: Role | str,
+    *,
+    actor: str = SYSTEM,
+    password_hash: str | None = None,
+) -> User:
+    """Create a user with one role (and, to let them log in, their password's hash).
+
+    The name is normalised to NFKC and must be distinguishable from every existing name
+    (:mod:`finseg.store._names`).  Whether ``actor`` may add users is the service's business
+    (:func:`finseg.services.add_user`).
 
     Raises
     ------
     UserError
-        Empty or too long name, unknown role, or a user of that name already exists.
+        Empty, too long or invisible-character name, a name confusable with an existing one,
+        unknown role, or a user of that name already exists.
     """
-    name, role = name.strip(), _role(role)
-    if not name or len(name) > 100:
-        raise UserError(
-            f"user name must be 1 to 100 characters, got {name!r}",
-            f"用户名须为 1 至 100 个字符，实际为 {name!r}",
-        )
-    if session.scalar(sa.select(User.id).where(User.name == name)) is not None:
-        raise UserError(f"user {name!r} already exists", f"用户 {name!r} 已存在")
-    user = User(name=name, role=role, active=True)
+    name, role = normalise_name(name), _role(role)
+    taken = _taken(session, name)
+    if taken is not None:
+        raise taken
+    user = User(name=name, role=role, active=True, password_hash=password_hash)
     try:
         with session.begin_nested():
             session.add(user)
     except sa.exc.IntegrityError as exc:  # lost a race with another writer
         raise UserError(f"user {name!r} already exists", f"用户 {name!r} 已存在") from exc
     audit(session, actor, "user.add", "user", name, None, {"role": role.value, "active": True})
+    return user
+
+
+def find_user(session: Session, name: str) -> User | None:
+    """The user called ``name`` (NFKC-normalised as stored), or ``None``."""
+    key = unicodedata.normalize("NFKC", name).strip()
+    return session.scalar(sa.select(User).where(User.name == key))
+
+
+def set_role(session: Session, name: str, role: Role | str, *, actor: str = SYSTEM) -> User:
+    """Give the user ``name`` the role ``role`` (audited).
+
+    Raises
+    ------
+    UserError
+        No such user, or an unknown role.
+    """
+    role, user = _role(role), find_user(session, name)
+    if user is None:
+        raise UserError(f"no user named {name!r}", f"用户 {name!r} 不存在")
+    before = {"role": user.role.value, "active": user.active}
+    user.role = role
+    session.flush()
+    audit(session, actor, "user.role", "user", user.name, before,
+          {"role": role.value, "active": user.active})  # fmt: skip
     return user
 
 
@@ -157,20 +217,25 @@ def record_policy_version(
 ) -> int:
     """Store a policy text once per distinct (normalised) content; return its id.
 
-    Recording the same content again returns the existing id and writes nothing.
+    A new text is recorded as a ``draft`` version with no author (``finseg policy submit``
+    names one; :mod:`finseg.store._policies`).  Recording the same content again returns the
+    existing id and writes nothing.
     """
     digest = policy_hash(content)
     found = session.scalar(sa.select(PolicyVersion.id).where(PolicyVersion.sha256 == digest))
     if found is not None:
         return found
-    version = PolicyVersion(sha256=digest, content=normalise_policy_text(content), name=name)
+    version = PolicyVersion(
+        sha256=digest, content=normalise_policy_text(content), name=name,
+        status=PolicyStatus.DRAFT,
+    )  # fmt: skip
     try:
         with session.begin_nested():
             session.add(version)
     except sa.exc.IntegrityError:  # recorded concurrently by another writer
         return session.scalar(sa.select(PolicyVersion.id).where(PolicyVersion.sha256 == digest))
     audit(session, actor, "policy.record", "policy_version", str(version.id), None,
-          {"sha256": digest, "name": name})  # fmt: skip
+          {"sha256": digest, "name": name, "status": "draft"})  # fmt: skip
     return version.id
 
 

@@ -25,7 +25,7 @@ from finseg.store._guard import AUDIT_TRIGGERS, ensure_audit_triggers
 from finseg.store._models import AuditEntry, utcnow
 
 revision: str = "0005"
-down_revision: str | None = "0003"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
