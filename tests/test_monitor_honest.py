@@ -14,7 +14,7 @@ from finseg.cli import main
 from finseg.pipeline import run_pipeline
 from finseg.risk import EXPERT_INPUTS, ExpertEstimator, ExpertRules
 from finseg.sample import generate_portfolio, write_sample
-from finseg.store import register_model, transaction
+from finseg.store import promote_model, register_model, transaction
 from finseg.workspace import init_workspace
 
 sys.path.insert(0, str(Path(__file__).parent / "monitoring"))
@@ -34,7 +34,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str, str]
     stricter = ExpertEstimator(ExpertRules(safe_pd=0.003, distress_pd=0.02, missing_pd=0.01))
     card = {"features": list(EXPERT_INPUTS), "params": {"mode": "canonical"}, "metrics": {}}
     with transaction(ws.engine()) as s:
-        register_model(s, ws.models_dir, stricter, kind="expert", card=card, name="strict")
+        record = register_model(s, ws.models_dir, stricter, kind="expert", card=card,
+                                name="strict", actor="maker")  # fmt: skip
+        promote_model(s, record.id, actor="checker")  # a candidate until another approves
     current = run_pipeline(ws, root / "later.parquet").run_id
     same_day = run_pipeline(ws, root / "book.parquet").run_id
     ws.close()

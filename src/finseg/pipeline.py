@@ -56,6 +56,7 @@ from finseg.store import (
     read_session,
     record_policy_version,
     require_champion_evidence,
+    require_evidence,
     require_override_evidence,
     start_run,
     transaction,
@@ -383,7 +384,11 @@ def run_pipeline(
     with transaction(engine) as s:
         policy_id = record_policy_version(s, policy_text, name=policy.name.en, actor=actor)
         # What-if runs on a draft are allowed; they are marked draft wherever they show.
-        active = s.get(PolicyVersion, policy_id).status is PolicyStatus.ACTIVE
+        version = s.get(PolicyVersion, policy_id)
+        active = version.status is PolicyStatus.ACTIVE
+        if active:  # an active policy only with its activation in the audit log
+            require_evidence(s, "policy_version", policy_id, "activate",
+                             {"status": "active", "sha256": version.sha256})  # fmt: skip
         # Expert adjustments in force on this (UTC) day apply; recorded with the run.
         today = datetime.now(UTC).date()
         params = {

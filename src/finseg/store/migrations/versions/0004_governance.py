@@ -27,6 +27,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from finseg.store._models import UTCDateTime, utcnow
+
 revision: str = "0004"
 down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
@@ -141,6 +143,28 @@ def _policy_versions() -> None:
         "ux_policy_versions_one_active", "policy_versions", ["status"], unique=True,
         sqlite_where=sa.text(_ONE_ACTIVE), postgresql_where=sa.text(_ONE_ACTIVE),
     )  # fmt: skip
+    _audit_activation()
+
+
+def _audit_activation() -> None:
+    """The audit row of the activation this upgrade makes: a run checks the active policy
+    against its audit evidence (docs/security.md), which a version made active here would
+    otherwise lack.  Migration 0005 chains it with the rows before it."""
+    bind = op.get_bind()
+    row = bind.execute(
+        sa.text("SELECT id, sha256 FROM policy_versions WHERE status = 'active'")
+    ).first()
+    if row is None:
+        return
+    log = sa.table(
+        "audit_log", sa.column("at", UTCDateTime()), sa.column("actor", sa.String()),
+        sa.column("action", sa.String()), sa.column("object_type", sa.String()),
+        sa.column("object_id", sa.String()), sa.column("after", sa.JSON()),
+    )  # fmt: skip
+    bind.execute(log.insert().values(
+        at=utcnow(), actor="migration 0004", action="activate", object_type="policy_version",
+        object_id=str(row.id), after={"status": "active", "sha256": row.sha256},
+    ))  # fmt: skip
 
 
 def upgrade() -> None:
