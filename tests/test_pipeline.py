@@ -296,6 +296,26 @@ def test_cli_run_json_and_runs_commands(ws, sample_xlsx, capsys):
     assert main(["runs", "show", "nope", "--workspace", str(ws.root)]) == 2
 
 
+def test_runs_list_tells_runs_apart_by_statement_date_scenario_model_and_policy(
+    ws, tmp_path, capsys
+):
+    data = tmp_path / "panel.parquet"
+    write_sample(generate_portfolio(60, seed=3, as_of=date(2025, 12, 31), periods=2), data)
+    first = run_pipeline(ws, data, as_of=date(2024, 12, 31)).run_id
+    second = run_pipeline(ws, data, scenario="downturn").run_id
+    assert main(["runs", "list", "--workspace", str(ws.root), "--lang", "en"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    rows = {rid: next(line for line in lines if rid in line) for rid in (first, second)}
+    assert all(w in rows[first] for w in ("done", "2024-12-31", "baseline", "expert", "#1"))
+    assert all(w in rows[second] for w in ("done", "2025-12-31", "downturn", "expert", "#1"))
+    assert main(["runs", "list", "--workspace", str(ws.root), "--lang", "zh"]) == 0
+    listed = capsys.readouterr().out
+    assert "已完成" in listed and "下行" in listed and "done" not in listed
+    with read_session(ws.engine()) as s:
+        params = {r.id: r.params for r in list_runs(s)}
+    assert params[first]["statement_date"] == "2024-12-31"
+
+
 def test_commands_outside_a_workspace_say_so(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert main(["runs", "list"]) == 2

@@ -439,6 +439,7 @@ def run_pipeline(
                 files=files,
                 model_ids=_model_ids(frame),
                 results_path=str(final / RESULTS),
+                statement_date=chosen.isoformat(),
                 actor=actor,
             )
     except BaseException as exc:

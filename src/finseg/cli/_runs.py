@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -124,12 +125,29 @@ def run_command(
         err.print(f"[bold red]{DRAFT_BANNER}[/]")
 
 
+#: Run statuses as people read them (``abandoned``: running, but its process is gone).
+_RUN_STATUS = {
+    "running": ("运行中", "running"),
+    "done": ("已完成", "done"),
+    "failed": ("失败", "failed"),
+    "abandoned": ("已中断", "abandoned"),
+}
+_SCENARIOS = {"baseline": "基准", "downturn": "下行", "upturn": "上行"}
+
+
+def _scenario(scenario: str | None, zh: bool) -> str:
+    if not scenario:
+        return "—"
+    return _SCENARIOS.get(scenario, scenario) if zh else scenario
+
+
 @runs_app.command("list")
 def runs_list(
     workspace: WorkspaceOption = Path("."), limit: int = 20, lang: LangOption = None
 ) -> None:
-    """List recent runs: a running run whose process is gone shows as abandoned, a run on a
-    draft policy is marked draft / 列出最近的运行."""
+    """List recent runs with their statement date, scenario, model and policy version (the
+    input file, times and counts: `runs show`); a running run whose process is gone shows as
+    abandoned, a run on a draft policy is marked draft / 列出最近的运行."""
     from finseg.pipeline import recover_runs
     from finseg.runs import policy_status
     from finseg.store import is_abandoned, list_runs, read_session
@@ -138,25 +156,30 @@ def runs_list(
     ws = open_workspace(workspace)
     recover_runs(ws)  # a run killed between its commit and its rename gets its directory
     zh = check_lang(lang, ws.settings.language.value) == "zh"
-    table = Table(
-        *(
-            ("运行编号", "状态", "开始 (UTC)", "行数", "输入", "策略")
-            if zh
-            else ("run id", "status", "started (UTC)", "rows", "input", "policy")
-        )
+    heads = (
+        ("运行编号", "状态", "报表日期", "情景", "模型", "策略版本")
+        if zh
+        else ("run id", "status", "statement", "scenario", "model", "policy")
     )
-    table.columns[0].no_wrap = True  # a run id is copied from here: never broken over lines
-    draft = "草案 draft" if zh else "draft"
+    table = Table(*heads, box=box.SIMPLE_HEAD, pad_edge=False)
+    for i, width in ((0, 23), (1, 9), (2, 10), (3, 8)):  # never cut: ids are copied from here
+        table.columns[i].no_wrap, table.columns[i].min_width = True, width
+    table.columns[4].overflow = "fold"  # a long model id folds rather than lose its end
+    table.columns[4].min_width = 10
     with read_session(ws.engine()) as s:
         for run in list_runs(s, limit=limit):
-            rows = (run.row_counts or {}).get("rows")
+            params = run.params or {}
+            status = "abandoned" if is_abandoned(run) else run.status.value
+            policy = "" if run.policy_version_id is None else f"#{run.policy_version_id}"
+            if policy_status(run.params) == "draft":
+                policy += " 草案" if zh else " draft"
             table.add_row(
                 run.id,
-                ("已中断" if zh else "abandoned") if is_abandoned(run) else run.status.value,
-                f"{run.created_at:%Y-%m-%d %H:%M:%S}",
-                "" if rows is None else f"{rows:,}",
-                Path(run.input_path or "").name,
-                draft if policy_status(run.params) == "draft" else "",
+                _RUN_STATUS[status][0 if zh else 1],
+                params.get("statement_date") or params.get("as_of") or "—",
+                _scenario(params.get("scenario"), zh),
+                ", ".join(run.model_ids or []) or "—",
+                policy,
             )
     out.print(table)
     ws.close()

@@ -322,11 +322,15 @@ def finish_run(
     files: dict[str, str] | None = None,
     model_ids: list[str] | None = None,
     results_path: str | None = None,
+    statement_date: str | None = None,
     actor: str = SYSTEM,
 ) -> Run:
-    """Mark a running run ``done`` with its counts, timings and file checksums."""
+    """Mark a running run ``done`` with its counts, timings and file checksums (and the
+    statement date of the snapshot it ran on, in ``params``)."""
     run = _running(session, run_id)
     before = _run_state(run)
+    if statement_date is not None:  # a new dict: the JSON column sees the change
+        run.params = {**(run.params or {}), "statement_date": statement_date}
     run.status, run.finished_at = RunStatus.DONE, utcnow()
     run.row_counts, run.timings, run.files = row_counts or {}, timings or {}, files or {}
     run.model_ids, run.results_path = model_ids or [], results_path
