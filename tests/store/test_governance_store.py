@@ -13,6 +13,7 @@ from finseg.store import (
     add_user,
     bootstrap_policy,
     get_policy_version,
+    head_revision,
     make_engine,
     read_session,
     submit_policy_version,
@@ -35,14 +36,19 @@ def test_upgrade_from_0003_keeps_the_running_policy_and_the_champion(db_url):
             "INSERT INTO models (id, kind, status, file, sha256, card, created_at, created_by) "
             f"VALUES ('m1', 'scorecard', 'champion', 'm1.pkl', :h, '{{}}', {_NOW}, 'li')"),
             {"h": "a" * 64})  # fmt: skip
-    assert upgrade(engine) == "0004"
+    assert upgrade(engine) == head_revision()
     with engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(ctx, Base.metadata) == []
         statuses = conn.execute(sa.text("SELECT name, status FROM policy_versions")).all()
         model = conn.execute(sa.text("SELECT status, promoted_by FROM models")).one()
+        activation = conn.execute(sa.text(
+            "SELECT a.actor, a.action FROM audit_log a JOIN policy_versions p "
+            "ON a.object_id = CAST(p.id AS VARCHAR(20)) WHERE p.name = 'v2'")).all()  # fmt: skip
     assert sorted(statuses) == [("v1", "retired"), ("v2", "active")]
     assert tuple(model) == ("champion", None)
+    # the activation the upgrade made has its audit row: runs check the active policy by it
+    assert [tuple(r) for r in activation] == [("migration 0004", "activate")]
     with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:  # one active only
         conn.execute(sa.text("UPDATE policy_versions SET status = 'active'"))
     with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:  # the trainer promotes
