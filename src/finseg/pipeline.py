@@ -30,6 +30,7 @@ import pandas as pd
 
 from finseg import __version__
 from finseg._policy import Policy, parse_policy
+from finseg._results_file import write_results
 from finseg.allocation import allocation_stage, write_allocation_summary
 from finseg.exceptions import FinsegError, RunError, UserError
 from finseg.features import compute_features
@@ -174,7 +175,7 @@ def _write_results(
     # first: it takes the allocation summary (with its solve time) out of frame.attrs, which
     # pyarrow would otherwise store in the Parquet metadata and make the results differ
     write_allocation_summary(frame, part)
-    write_table(frame, part / RESULTS)
+    write_results(frame, part / RESULTS)
     result.report.write_json(part / QUALITY)
     if "segment" in frame and len(frame):
         from finseg.segments import segment_validation
