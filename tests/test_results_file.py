@@ -81,3 +81,16 @@ def test_a_failed_write_leaves_nothing(tmp_path: Path) -> None:
     with pytest.raises((pa.ArrowInvalid, pa.ArrowTypeError)):
         write_results(pd.DataFrame({"x": [object()]}), path)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_duckdb_reads_the_file_as_the_readme_shows(run_frame) -> None:
+    import duckdb
+
+    frame, path = run_frame
+    sql = f"select size_class, count(*) as n, sum(total_assets) as assets from '{path}' group by 1"
+    got = duckdb.sql(sql).df().set_index("size_class").sort_index()
+    want = frame.groupby("size_class").agg(
+        n=("customer_id", "size"), assets=("total_assets", "sum")
+    )
+    assert got["n"].tolist() == want["n"].tolist()
+    assert np.allclose(got["assets"].to_numpy(), want["assets"].to_numpy(), rtol=1e-12)
