@@ -388,8 +388,9 @@ def main(argv: list[str] | None = None) -> int:
                 skipped.append(customers)
                 continue
         reviews.append(review_book(args.workdir, customers, args.seed, pg_bin))
-    command = " ".join(["python benchmarks/review.py", *argv])
-    publish(markdown(reviews, skipped, machine, command), args.write, HEADING)
+        # after every size: a long run stopped later keeps what it measured
+        command = " ".join(["python benchmarks/review.py", *argv])
+        publish(markdown(reviews, skipped, machine, command), args.write, HEADING)
     return 0
 
 

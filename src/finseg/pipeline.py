@@ -144,7 +144,7 @@ def file_sha256(path: Path) -> str:
 
 def select_snapshot(frame: pd.DataFrame, as_of: date | None) -> tuple[pd.DataFrame, date]:
     """One statement date out of a file that may hold several: ``as_of``, or the latest."""
-    dates = sorted({d.date() for d in frame["as_of_date"].dropna()})
+    dates = sorted({d.date() for d in frame["as_of_date"].dropna().unique()})
     if not dates:
         raise UserError("no rows with a statement date", "没有带报表日期的数据行")
     chosen = as_of or dates[-1]
