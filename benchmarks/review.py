@@ -17,7 +17,8 @@ firm, shared by both snapshots).  Untimed set-up: ``finseg init`` and last quart
 
 Then the customer upsert alone, in a fresh process on this run's customers: into an empty
 SQLite database (all new) and again (all seen before), and the same on a throwaway
-PostgreSQL server when its binaries are installed.  Wall time, CPU time (user + system) and
+PostgreSQL server when its binaries are installed (CPU s: the client's plus the server
+backend's).  Wall time, CPU time (user + system) and
 peak resident memory of every child are recorded; a size is skipped when the memory it
 would need (measured per million customers on the smallest size) is not free.
 
@@ -235,10 +236,12 @@ def results_split(path: Path) -> dict[str, float]:
 # the upsert alone ----------------------------------------------------------------------------
 
 # Upserts the run's customers twice into an empty database (first all new, then all seen
-# again) and prints the seconds (wall and CPU) of each upsert transaction.
+# again) and prints the seconds of each upsert transaction: wall, and CPU of this process
+# plus, on PostgreSQL, of the server backend doing the COPY and the merge.
 _UPSERT_CHILD = """
-import json, sys, time
+import json, os, sys, time
 import pandas as pd
+import sqlalchemy as sa
 from finseg.store import make_engine, start_run, transaction, upgrade, upsert_customers
 url, path = sys.argv[1], sys.argv[2]
 columns = ["customer_id", "customer_name", "credit_code", "industry_code", "region", "group_id"]
@@ -247,13 +250,21 @@ engine = make_engine(url)
 upgrade(engine)
 with transaction(engine) as s:
     start_run(s, run_id="previous"), start_run(s, run_id="current")
+def server_cpu(s):  # CPU seconds of the PostgreSQL backend of this session (0 on SQLite)
+    if engine.dialect.name != "postgresql":
+        return 0.0
+    pid = s.scalar(sa.text("SELECT pg_backend_pid()"))
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 out = {}
 for run_id, name in (("previous", "new"), ("current", "again")):
     start, cpu = time.perf_counter(), time.process_time()
     with transaction(engine) as s:
+        server = server_cpu(s)
         counts = upsert_customers(s, frame, run_id=run_id)
+        server = server_cpu(s) - server
     out[name] = time.perf_counter() - start
-    out[name + "_cpu"] = time.process_time() - cpu
+    out[name + "_cpu"] = time.process_time() - cpu + server
     out[name + "_counts"] = counts
 engine.dispose()
 print("UPSERT " + json.dumps(out))
@@ -399,7 +410,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, default=Path("bench-out"))
     parser.add_argument("--write", type=Path, help="markdown file to put the section in")
     parser.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL upsert")
+    parser.add_argument("--upsert-only", type=Path, help="only the upserts of this results file")
     args = parser.parse_args(argv)
+    if args.upsert_only:
+        upsert(f"sqlite:///{args.workdir / 'review-upsert.db'}", args.upsert_only, Path(os.devnull))
+        if not args.no_postgres and (pg := pg_bindir()) is not None:
+            with postgres(pg) as url:
+                upsert(url, args.upsert_only, Path(os.devnull))
+        return 0
     machine = describe().lines()
     pg_bin = None if args.no_postgres else pg_bindir()
     reviews, skipped = [], []
