@@ -13,6 +13,11 @@ stage for 1,000,000 customers in <= 10 s and
 customers in <= 5 s (the stage alone, after features and expert risk grading).  A missed
 target is reported as MISSED; the exit code is still 0 (a child that fails is FAILED and
 also exits 0 — the table says what happened).
+
+The ``review`` case runs ``benchmarks/review.py`` (the quarterly review — ingest, run,
+report, monitor — of 1,000,000, 2,000,000 and 5,000,000 customers, each size where memory
+allows) and writes its own section below the marker; ``--quick`` runs it only when asked
+for with ``--case review``, at 20,000 customers.
 """
 
 from __future__ import annotations
@@ -31,6 +36,10 @@ from _inputs import canonical_parquet, ensure_input, gbk_csv, plain_csv, xlsx_ex
 from _machine import describe
 from _measure import Runs, features_command, ingest_command, measure
 from _report import Result, Target, markdown, text_table, write_doc
+
+#: Book sizes of the ``review`` case (``benchmarks/review.py``), full and ``--quick``.
+REVIEW_SIZES = (1_000_000, 2_000_000, 5_000_000)
+REVIEW_QUICK = (20_000,)
 
 
 @dataclass(frozen=True)
@@ -184,27 +193,40 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     machine = describe()  # before the runs: the load average at the start
     chosen = [c for c in cases(args.quick, args.repeat) if not args.case or c.name in args.case]
-    results = [run_case(c, args.workdir, args.seed) for c in chosen]
-    verify = None
+    if chosen:
+        results = [run_case(c, args.workdir, args.seed) for c in chosen]
+        print()
+        print(text_table(results))
+        missed = [r.name for r in results if r.verdict().startswith(("MISSED", "FAILED"))]
+        if missed:
+            print(f"\nMISSED or FAILED: {', '.join(missed)} — see the table above.")
+        if args.write:
+            command = "python benchmarks/run.py --quick" if args.quick else "make bench"
+            write_doc(args.write, markdown(results, machine, args.seed, command))
+            print(f"\nWrote {args.write}")
     # verified run files (benchmarks/verify_bench.py): its input needs a pipeline run, so a
     # --quick smoke run does it only when asked (--case verify)
     if (args.case and "verify" in args.case) or (not args.case and not args.quick):
         n, repeat, seed = (20_000, 1, 300) if args.quick else (1_000_000, 3, 2000)
         verify = verify_bench.measure(args.workdir, n, repeat, seed)
         print(f"[verify] {json.dumps(verify)}", flush=True)
-    print()
-    print(text_table(results))
-    missed = [r.name for r in results if r.verdict().startswith(("MISSED", "FAILED"))]
-    if missed:
-        print(f"\nMISSED or FAILED: {', '.join(missed)} — see the table above.")
-    if args.write:
-        command = "python benchmarks/run.py --quick" if args.quick else "make bench"
-        write_doc(args.write, markdown(results, machine, args.seed, command))
-        if verify is not None:
+        if args.write:
+            command = "python benchmarks/run.py --quick" if args.quick else "make bench"
             section = verify_bench.markdown(verify, machine.lines(), command)
             verify_bench.publish(section, args.write, verify_bench.HEADING)
-        print(f"\nWrote {args.write}")
+    if (args.case and "review" in args.case) or (not args.case and not args.quick):
+        run_review(args)
     return 0
+
+
+def run_review(args: argparse.Namespace) -> None:
+    """The ``review`` case: ``benchmarks/review.py`` at the full (or ``--quick``) sizes."""
+    import review
+
+    sizes = REVIEW_QUICK if args.quick else REVIEW_SIZES
+    argv = ["--customers", *map(str, sizes), "--workdir", str(args.workdir),
+            "--seed", str(args.seed)]  # fmt: skip
+    review.main(argv + (["--write", str(args.write)] if args.write else []))
 
 
 if __name__ == "__main__":

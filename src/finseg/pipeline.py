@@ -35,6 +35,7 @@ import sqlalchemy as sa
 
 from finseg import __version__
 from finseg._policy import Policy, parse_policy
+from finseg._results_file import write_results
 from finseg.allocation import allocation_stage, write_allocation_summary
 from finseg.exceptions import FinsegError, RunError, UserError
 from finseg.features import compute_features
@@ -171,7 +172,7 @@ def file_sha256(path: Path) -> str:
 
 def select_snapshot(frame: pd.DataFrame, as_of: date | None) -> tuple[pd.DataFrame, date]:
     """One statement date out of a file that may hold several: ``as_of``, or the latest."""
-    dates = sorted({d.date() for d in frame["as_of_date"].dropna()})
+    dates = sorted({d.date() for d in frame["as_of_date"].dropna().unique()})
     if not dates:
         raise UserError("no rows with a statement date", "没有带报表日期的数据行")
     chosen = as_of or dates[-1]
@@ -202,7 +203,7 @@ def _write_results(
     # first: it takes the allocation summary (with its solve time) out of frame.attrs, which
     # pyarrow would otherwise store in the Parquet metadata and make the results differ
     write_allocation_summary(frame, part)
-    write_table(frame, part / RESULTS)
+    write_results(frame, part / RESULTS)
     result.report.write_json(part / QUALITY)
     if "segment" in frame and len(frame):
         from finseg.segments import segment_validation

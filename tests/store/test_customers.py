@@ -131,3 +131,15 @@ def test_a_failed_upsert_leaves_nothing(engine: Engine) -> None:
 def test_without_customer_id_is_a_user_error(engine: Engine) -> None:
     with pytest.raises(UserError, match="no customer_id column"), transaction(engine) as s:
         upsert_customers(s, pd.DataFrame({"customer_name": ["x"]}))
+
+
+def test_sqlite_connection_gets_its_cache_size_back(tmp_path) -> None:
+    from finseg.store import make_engine, upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'c.db'}", poolclass=sa.pool.StaticPool)
+    upgrade(engine)
+    with transaction(engine) as s:
+        before = s.scalar(sa.text("PRAGMA cache_size"))
+        upsert_customers(s, pd.DataFrame({"customer_id": ["C1"]}))
+        assert s.scalar(sa.text("PRAGMA cache_size")) == before
+    engine.dispose()

@@ -187,7 +187,10 @@ def histogram_bins(values: Iterable[float], *, nonpositive_label: str = "≤0") 
     >>> b.labels, b.counts
     (['≤0', '1–2', '2–5', '5–10', '10–20', '20–50'], [1, 1, 2, 0, 0, 1])
     """
-    numbers = pd.to_numeric(pd.Series(list(values), dtype=object), errors="coerce")
+    if isinstance(values, np.ndarray | pd.Series):  # a column: no per-value Python objects
+        numbers = pd.to_numeric(pd.Series(values, copy=False), errors="coerce")
+    else:
+        numbers = pd.to_numeric(pd.Series(list(values), dtype=object), errors="coerce")
     array = numbers.to_numpy(dtype=float, na_value=np.nan)
     array = array[np.isfinite(array)]
     positive = array[array > 0]

@@ -95,11 +95,14 @@ def html_text(ctx: ReportContext, sections: list[Section]) -> str:
     )
 
 
-def render_html(ctx: ReportContext, path: str | Path) -> Path:
+def render_html(
+    ctx: ReportContext, path: str | Path, sections: list[Section] | None = None
+) -> Path:
     """Write the report as one self-contained HTML file and return its path.
 
     The file holds its CSS, the chart options and Apache ECharts itself, so it opens
-    offline and can be mailed as it is.  The write is atomic.
+    offline and can be mailed as it is.  The write is atomic.  ``sections`` are those of
+    :func:`build_sections` for ``ctx`` when already built (both formats share them).
 
     Examples
     --------
@@ -111,7 +114,7 @@ def render_html(ctx: ReportContext, path: str | Path) -> Path:
     True
     """
     path = Path(path)
-    text = html_text(ctx, build_sections(ctx))
+    text = html_text(ctx, build_sections(ctx) if sections is None else sections)
     with atomic_target(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return path

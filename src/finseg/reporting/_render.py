@@ -8,6 +8,7 @@ from pathlib import Path
 from finseg.exceptions import UserError
 from finseg.reporting._context import ReportContext
 from finseg.reporting._html import render_html
+from finseg.reporting._sections import build_sections
 from finseg.reporting._xlsx import render_xlsx
 
 __all__ = ["FORMATS", "render_report"]
@@ -35,7 +36,8 @@ def render_report(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     writers = {"html": render_html, "xlsx": render_xlsx}
-    return {fmt: writers[fmt](ctx, out / FORMATS[fmt]) for fmt in wanted}
+    sections = build_sections(ctx)  # once: the sections aggregate the whole book
+    return {fmt: writers[fmt](ctx, out / FORMATS[fmt], sections) for fmt in wanted}
 
 
 def _formats(formats: Iterable[str]) -> list[str]:

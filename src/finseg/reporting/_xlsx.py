@@ -263,13 +263,16 @@ def _write_summary(book: _Book, sheet: _Sheet, sections: list[tuple[Section, str
     sheet.finish()
 
 
-def render_xlsx(ctx: ReportContext, path: str | Path) -> Path:
+def render_xlsx(
+    ctx: ReportContext, path: str | Path, sections: list[Section] | None = None
+) -> Path:
     """Write the report as an Excel workbook and return its path.
 
     A summary sheet comes first, then one sheet per section: its tables as Excel tables
     (formatted header, filter buttons, number formats) and a native Excel chart for each
     chart that carries an :class:`ExcelHint`.  Cells are written as values, never as
-    formulas.  The write is atomic.
+    formulas.  The write is atomic.  ``sections`` are those of :func:`build_sections` for
+    ``ctx`` when already built (both formats share them).
 
     Examples
     --------
@@ -280,7 +283,7 @@ def render_xlsx(ctx: ReportContext, path: str | Path) -> Path:
     '.xlsx'
     """
     path = Path(path)
-    sections = build_sections(ctx)
+    sections = build_sections(ctx) if sections is None else sections
     with safe_workbook(path) as wb:
         wb.set_properties({"title": ctx.t("report.title"), "comments": ctx.run_id})
         book = _Book(wb, ctx)
