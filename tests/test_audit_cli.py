@@ -57,6 +57,15 @@ def _sql(ws, *statements: str) -> None:
         conn.close()
 
 
+def _rows(ws) -> int:
+    """How many rows the audit log holds (init, the users, the adjustment …)."""
+    conn = sqlite3.connect(ws.root / "finseg.db")
+    try:
+        return conn.execute("SELECT count(*) FROM audit_log").fetchone()[0]
+    finally:
+        conn.close()
+
+
 def _verify(ws, capsys, *extra: str) -> tuple[int, str]:
     code = main(["audit", "verify", "-w", str(ws.root), *extra])
     captured = capsys.readouterr()
@@ -65,7 +74,8 @@ def _verify(ws, capsys, *extra: str) -> tuple[int, str]:
 
 def test_verify_passes_on_an_untouched_log(ws, capsys) -> None:
     code, text = _verify(ws, capsys)
-    assert code == 0 and "Audit chain intact: 5 行 / rows" in text and "审计链完整" in text
+    rows = _rows(ws)
+    assert code == 0 and f"Audit chain intact: {rows} 行 / rows" in text and "审计链完整" in text
 
 
 def test_dropped_trigger_and_forged_row_are_found_and_named(ws, capsys) -> None:
@@ -97,7 +107,7 @@ def test_export_is_json_lines_with_the_chain_and_anchors_a_later_verify(ws, caps
     out = tmp_path / "audit.jsonl"
     assert main(["audit", "export", "--out", str(out), "-w", str(ws.root)]) == 0
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    assert [r["id"] for r in rows] == [1, 2, 3, 4, 5]
+    assert [r["id"] for r in rows] == list(range(1, _rows(ws) + 1))
     assert all(len(r["row_sha256"]) == 64 and len(r["prev_sha256"]) == 64 for r in rows)
     assert rows[-1]["action"] == "override.approve" and rows[-1]["after"]["decided_by"] == "wang"
     assert _verify(ws, capsys, "--anchor", str(out))[0] == 0
@@ -152,7 +162,7 @@ def test_a_champion_set_by_sql_is_refused(ws, sample, tmp_path) -> None:
     )
     with pytest.raises(
         UserError,
-        match=r"model m2: status is .champion. in the database but .challenger. in its audit row",
+        match=r"model m2: status is .champion. in the database but .candidate. in its audit row",
     ):
         run_pipeline(ws, sample)
 

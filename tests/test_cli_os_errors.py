@@ -17,14 +17,16 @@ def test_output_under_a_file_is_a_user_error(tmp_path: Path, capsys) -> None:
     assert main(["schema", "--markdown", str(blocker / "s.md")]) == 2
     err = capsys.readouterr().err
     assert "Internal error" not in err and str(blocker / "s.md") in err
-    assert "不是目录" in err
+    assert "not a file in an existing folder" in err  # the output-path check comes first
 
 
 def test_missing_directory_is_a_user_error(tmp_path: Path, capsys) -> None:
     target = tmp_path / "nope" / "s.md"
     assert main(["schema", "--markdown", str(target)]) == 2
     err = capsys.readouterr().err
-    assert str(target) in err and "不存在" in err and "Internal error" not in err
+    assert (
+        str(target) in err and "不是已有文件夹中的文件路径" in err and "Internal error" not in err
+    )
 
 
 @pytest.mark.parametrize(
@@ -34,6 +36,7 @@ def test_missing_directory_is_a_user_error(tmp_path: Path, capsys) -> None:
 def test_permission_read_only_and_disk_full(tmp_path: Path, capsys, monkeypatch, code, zh):
     # the suite may run as root, which chmod cannot stop: the OS error is raised directly
     target = tmp_path / "ro" / "s.md"
+    target.parent.mkdir()  # the folder exists: the error comes from the write itself
 
     def refuse(self, *args, **kwargs):
         raise OSError(code, os.strerror(code), str(self))

@@ -40,7 +40,7 @@ def test_rows_of_other_dates_are_counted_and_shown(tmp_path: Path, capsys) -> No
     assert "53 customers" in console.replace("户 / ", "")  # 60 - 4 absent - 3 impossible
     assert "3 行隔离" in console
     assert "60 行属于其他报表日期" in console and "rows of other statement dates" in console
-    run_dir = next((ws.root / "runs").iterdir())
+    run_dir = next(p for p in (ws.root / "runs").iterdir() if not p.name.startswith("."))
     quality = json.loads((run_dir / "quality.json").read_text(encoding="utf-8"))
     assert quality["rows_in"] == 120 - 4
     assert (quality["rows_other_dates"], quality["rows_superseded"]) == (60, 53)

@@ -38,5 +38,9 @@ def atomic_target(path: Path) -> Iterator[Path]:
         yield tmp
         tmp.chmod(0o644)
         tmp.replace(path)
+    except OSError as exc:  # name the user's path, not the temporary one, in the message
+        if exc.errno is not None and str(exc.filename) == str(tmp):
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc
+        raise
     finally:
         tmp.unlink(missing_ok=True)
