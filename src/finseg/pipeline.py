@@ -114,10 +114,12 @@ class RunResult:
     run_dir: Path
     timings: dict[str, float] = field(default_factory=dict)
     quarantined: int = 0
+    #: ``results.parquet``, or the Parquet dataset directory of a Spark run
+    results_name: str = RESULTS
 
     @property
     def results(self) -> Path:
-        return self.run_dir / RESULTS
+        return self.run_dir / self.results_name
 
     def as_json(self) -> dict[str, Any]:
         return {

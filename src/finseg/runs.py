@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,26 @@ from finseg.pipeline import QUALITY, RESULTS, read_quality
 from finseg.store import PolicyVersion, RunStatus, get_run, read_session
 from finseg.workspace import Workspace
 
-__all__ = ["report_run", "run_metadata", "run_policy", "run_results"]
+__all__ = ["read_results", "report_run", "run_metadata", "run_policy", "run_results"]
+
+#: The results of a Spark run: a Parquet dataset directory (:mod:`finseg.engines.spark`).
+_DATASET = "results"
+
+
+def _has_results(run_dir: Path) -> bool:
+    return (run_dir / RESULTS).is_file() or (run_dir / _DATASET).is_dir()
+
+
+def read_results(run_dir: Path) -> pd.DataFrame:
+    """The results table in ``run_dir``: ``results.parquet`` of a pandas run, or the
+    Parquet dataset of a Spark run read by DuckDB, with the pandas dtypes it recorded and
+    the rows in customer order — the same frame either engine."""
+    if (run_dir / RESULTS).is_file():
+        return pd.read_parquet(run_dir / RESULTS)
+    from finseg.engines._frames import DTYPES, read_dataset
+
+    record = json.loads((run_dir / DTYPES).read_text(encoding="utf-8"))
+    return read_dataset(run_dir / _DATASET, record).reset_index(drop=True)
 
 
 def run_metadata(ws: Workspace, run_id: str) -> dict[str, Any]:
@@ -58,14 +78,14 @@ def run_results(
     ``("to allocate", "无法分配")``.
     """
     meta = run_metadata(ws, run_id)
-    path = ws.runs_dir / run_id / RESULTS
+    run_dir = ws.runs_dir / run_id
     en, zh = purpose
-    if meta["status"] != RunStatus.DONE.value or not path.is_file():
+    if meta["status"] != RunStatus.DONE.value or not _has_results(run_dir):
         raise UserError(
             f"run {run_id} is {meta['status']} and has no results{' ' + en if en else ''}",
             f"运行 {run_id} 的状态为 {meta['status']}，没有结果{'，' + zh if zh else ''}",
         )
-    results = pd.read_parquet(path)
+    results = read_results(run_dir)
     missing = [c for c in required if c not in results.columns]
     if missing:
         raise UserError(
@@ -110,7 +130,7 @@ def report_run(ws: Workspace, run_id: str, lang: str, formats: list[str]) -> dic
             f"运行 {run_id} 的状态为 {meta['status']}，只有已完成的运行才能生成报告",
         )
     run_dir = ws.runs_dir / run_id
-    if not (run_dir / RESULTS).is_file() or not (run_dir / QUALITY).is_file():
+    if not _has_results(run_dir) or not (run_dir / QUALITY).is_file():
         raise UserError(
             f"run {run_id}: its files are missing from {run_dir}",
             f"运行 {run_id}：结果文件不在 {run_dir} 中",
@@ -121,7 +141,7 @@ def report_run(ws: Workspace, run_id: str, lang: str, formats: list[str]) -> dic
     policy = run_policy(ws, run_id)
     ctx = ReportContext(
         run=meta,
-        results=pd.read_parquet(run_dir / RESULTS),
+        results=read_results(run_dir),
         quality=QualityReport.from_dict(read_quality(run_dir)),
         lang=lang,
         overview=policy.overview,

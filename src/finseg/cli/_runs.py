@@ -12,6 +12,7 @@ from rich.table import Table
 
 from finseg.cli._app import LangOption, app, check_lang, err, out, parse_date
 from finseg.cli._workspace import WorkspaceOption
+from finseg.exceptions import UserError
 
 __all__ = ["StageProgress"]
 
@@ -54,7 +55,14 @@ class StageProgress:
 
 @app.command("run")
 def run_command(
-    data: Annotated[Path, typer.Option("--data", help="Customer file to run / 客户数据文件")],
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            "--data",
+            help="Customer file to run; with --engine spark a Parquet dataset directory / "
+            "客户数据文件（Spark 引擎：Parquet 数据集目录）",
+        ),
+    ] = None,
     workspace: WorkspaceOption = Path("."),
     as_of: Annotated[
         str | None,
@@ -74,15 +82,31 @@ def run_command(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON object / 输出 JSON")
     ] = False,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine", help="pandas (one process, default) or spark / 计算引擎：pandas 或 spark"
+        ),
+    ] = "pandas",
+    table: Annotated[
+        str | None,
+        typer.Option("--table", help="Spark engine: a Hive table db.name / Spark 引擎：Hive 表"),
+    ] = None,
+    spark_conf: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--spark-conf",
+            help="Spark engine: KEY=VALUE over finseg.toml [spark] (repeatable) / Spark 配置",
+        ),
+    ] = None,
 ) -> None:
     """Run the pipeline over a file and record the run / 运行客户细分流程."""
-    from finseg.pipeline import run_pipeline
     from finseg.workspace import open_workspace
 
     ws = open_workspace(workspace)
     day = parse_date(as_of, "--as-of")
     with StageProgress(ws.settings.progress and not as_json) as progress:
-        result = run_pipeline(ws, data, as_of=day, progress=progress, scenario=scenario)
+        result = _run(ws, engine, data, table, spark_conf or [], day, progress, scenario)
     ws.close()
     if as_json:
         typer.echo(json.dumps(result.as_json(), ensure_ascii=False))
@@ -92,6 +116,34 @@ def run_command(
         f"{result.quarantined:,} 行隔离 / quarantined, {result.seconds:.1f} s"
     )
     out.print(f"结果 / Results: {result.results}")
+
+
+def _run(ws, engine, data, table, spark_conf, day, progress, scenario):
+    """The run on the chosen engine (the CLI face of both)."""
+    from finseg.engines import ENGINES
+
+    if engine not in ENGINES:
+        raise UserError(
+            f"--engine {engine!r}: expected one of {', '.join(ENGINES)}",
+            f"--engine {engine!r}：应为 {'、'.join(ENGINES)} 之一",
+        )
+    if engine == "spark":
+        from finseg.engines._session import parse_conf
+        from finseg.engines.spark import SparkInput, run_spark
+
+        conf = parse_conf(spark_conf)
+        return run_spark(ws, SparkInput(data, table), as_of=day, progress=progress,
+                         scenario=scenario, conf=conf)  # fmt: skip
+    if table is not None or spark_conf:
+        raise UserError(
+            "--table and --spark-conf need --engine spark",
+            "--table 与 --spark-conf 仅用于 --engine spark",
+        )
+    if data is None:
+        raise UserError("--data: a customer file is required", "--data：必须指定客户数据文件")
+    from finseg.pipeline import run_pipeline
+
+    return run_pipeline(ws, data, as_of=day, progress=progress, scenario=scenario)
 
 
 @runs_app.command("list")
