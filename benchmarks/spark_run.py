@@ -49,7 +49,7 @@ else:
     from finseg.engines._session import spark_session
     from finseg.engines.spark import SparkInput, run_spark
     conf = {"spark.driver.memory": memory, "spark.ui.enabled": "false",
-            "spark.ui.showConsoleProgress": "false"}
+            "spark.ui.showConsoleProgress": "false", "spark.sql.shuffle.partitions": "8"}
     spark = spark_session(SparkSettings(master="local[2]", conf=conf))
     spark.sparkContext.setLogLevel("ERROR")
     session_seconds = time.perf_counter() - t0
@@ -132,7 +132,8 @@ def section(lines: list[str], machine, memory: str) -> str:
     head = [
         HEADING, "",
         f"`python benchmarks/spark_run.py --write docs/benchmarks.md`, {time.strftime('%Y-%m-%d')}"
-        f"; Spark `local[2]`, `spark.driver.memory={memory}`; default policy, expert model.",
+        f"; Spark `local[2]`, `spark.driver.memory={memory}`, `spark.sql.shuffle.partitions=8`; "
+        "default policy, expert model.",
         "", *machine.lines(), "",
         "| engine | customers | wall s | session s | ingest s | stages s | peak MB (per M) |",
         "|---|---:|---:|---:|---:|---:|---:|",
@@ -168,7 +169,8 @@ def main(argv: list[str] | None = None) -> int:
             result = run_once(engine, data, args.workdir, args.driver_memory)
             print(f"[{engine} {rows:,}] {json.dumps(result)}", flush=True)
             lines.append(_row(engine, rows, result))
-    publish(section(lines, machine, args.driver_memory), args.write, HEADING)
+            # written after every run: a long scaling series keeps what it measured
+            publish(section(lines, machine, args.driver_memory), args.write, HEADING)
     return 0
 
 

@@ -188,3 +188,24 @@ def test_report_and_monitor_read_the_spark_run(runs, capsys):
     payload = json.loads(target.read_text())
     assert payload["current_run_id"] == b.run_id
     assert (payload["customers"]["common"], payload["customers"]["left"]) == (N, 0)
+
+
+def test_the_cli_runs_the_spark_engine(spark, tmp_path, capsys):
+    """``finseg run --engine spark`` end to end (the active local session is reused), and a
+    user error after the run was recorded: exit 2, the run failed, no directory left."""
+    ws = init_workspace(tmp_path / "ws", language="en")
+    dataset = tmp_path / "book"
+    (dataset / "2025").mkdir(parents=True)
+    generate_portfolio(300, seed=3).to_parquet(dataset / "2025" / "a.parquet", index=False)
+    base = ["run", "--engine", "spark", "--data", str(dataset), "-w", str(ws.root)]
+    assert main([*base, "--spark-conf", "spark.sql.shuffle.partitions=2", "--json"]) == 0
+    done = json.loads(capsys.readouterr().out)
+    assert done["rows"] == 300 and done["results"].endswith("/results")
+    assert read_results(Path(done["run_dir"]))["customer_id"].is_unique
+    assert main([*base, "--as-of", "2020-06-30"]) == 2
+    assert "no rows with that statement date" in capsys.readouterr().err
+    with read_session(ws.engine()) as s:
+        runs = s.execute(sa.text("SELECT id, status FROM runs ORDER BY created_at")).all()
+    assert [r[1] for r in runs] == ["done", "failed"]
+    assert not (ws.runs_dir / runs[1][0]).exists()
+    ws.close()

@@ -23,6 +23,8 @@ from finseg.segments import validation_from_segments
 __all__ = ["spark_allocation", "spark_segment_validation"]
 
 _EXPOSURE = ("outstanding_loans", "requested_amount")
+#: Up to this many candidates the allocated amounts are broadcast to the executors.
+_BROADCAST_ROWS = 2_000_000
 _MISSING = "—"
 #: The columns an allocation reads (:func:`finseg.allocation.results_book`).
 _ALLOCATION_INPUT = ("customer_id", "pd", "scenario_pd", "decision", "limit", "price", "lgd",
@@ -115,8 +117,11 @@ def spark_allocation(out: Any, cfg: AllocationPolicy, record: dict[str, Any]) ->
             allocated["binding_reason"].notna(), None).to_numpy(),
     })  # fmt: skip
     schema = "customer_id string, _allocated double, _binding string"
+    amounts = out.sparkSession.createDataFrame(added, schema)
+    if len(added) <= _BROADCAST_ROWS:  # keep the results' partitions: no shuffle
+        amounts = F.broadcast(amounts)
     joined = out.drop("allocated_amount", "funded", "binding_reason").join(
-        out.sparkSession.createDataFrame(added, schema), "customer_id", "left"
+        amounts, "customer_id", "left"
     )
     amount = F.coalesce(F.col("_allocated"), F.lit(0.0))
     keep = [c for c in out.columns if c not in ("allocated_amount", "funded", "binding_reason")]

@@ -199,9 +199,12 @@ def _report(metas: list[dict], dups: pd.DataFrame, bad: dict[str, int], layout: 
 
 def _quarantine(source: Any, bad: Any, F: Any) -> pd.DataFrame:
     """The quarantined rows as the input holds them, with file, row and reasons first."""
-    cells = source.join(
-        bad.select(F.col("source_file").alias(FILE), (F.col("source_row") - 2).alias(ROW),
-                   F.col("_reasons").alias("reasons")), [FILE, ROW])  # fmt: skip
+    where = bad.select(
+        F.col("source_file").alias(FILE),
+        (F.col("source_row") - 2).alias(ROW),
+        F.col("_reasons").alias("reasons"),
+    )
+    cells = source.join(F.broadcast(where), [FILE, ROW])
     table = cells.toPandas()
     if table.empty:
         return pd.DataFrame(columns=["file", "sheet", "row", "reasons"])
@@ -234,7 +237,10 @@ def spark_ingest(
         dups[["source_file", "source_row", "dup_"]].astype({"source_row": "int64"}),
         "source_file string, source_row long, dup_ string",
     )
-    rows = ing.where(F.col("_kind") == "row").join(marks, ["source_file", "source_row"], "left")
+    # the marks are few: a broadcast join keeps the input's partitions (no shuffle)
+    rows = ing.where(F.col("_kind") == "row").join(
+        F.broadcast(marks), ["source_file", "source_row"], "left"
+    )
     rows = rows.withColumn("_error", F.col("_error") | F.col("dup_").isNotNull()).withColumn(
         "_reasons", F.concat_ws("; ", F.col("_reasons"), F.col("dup_"))
     )
