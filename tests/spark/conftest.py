@@ -28,7 +28,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(scope="session")
-def spark() -> Iterator[Any]:
+def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     reason = _missing()
     if reason:
         pytest.skip(reason)
@@ -36,7 +36,8 @@ def spark() -> Iterator[Any]:
     from finseg.engines._session import spark_session
 
     conf = {"spark.ui.enabled": "false", "spark.sql.shuffle.partitions": "4",
-            "spark.default.parallelism": "2", "spark.ui.showConsoleProgress": "false"}  # fmt: skip
+            "spark.default.parallelism": "2", "spark.ui.showConsoleProgress": "false",
+            "spark.sql.warehouse.dir": str(tmp_path_factory.mktemp("warehouse"))}  # fmt: skip
     session = spark_session(SparkSettings(master="local[2]", app_name="finseg-tests", conf=conf))
     session.sparkContext.setLogLevel("ERROR")
     yield session

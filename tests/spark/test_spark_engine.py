@@ -209,3 +209,21 @@ def test_the_cli_runs_the_spark_engine(spark, tmp_path, capsys):
     assert [r[1] for r in runs] == ["done", "failed"]
     assert not (ws.runs_dir / runs[1][0]).exists()
     ws.close()
+
+
+def test_a_table_of_the_catalogue_is_an_input(spark, tmp_path):
+    from finseg.engines.spark import SparkInput, run_spark
+
+    ws = init_workspace(tmp_path / "ws", language="en")
+    book = generate_portfolio(200, seed=4)
+    spark.sql("CREATE DATABASE IF NOT EXISTS finseg_t")
+    spark.createDataFrame(book.astype({"as_of_date": "datetime64[us]"})).write.mode(
+        "overwrite"
+    ).saveAsTable("finseg_t.book")
+    result = run_spark(ws, SparkInput(table="finseg_t.book"), session=spark)
+    frame = read_results(result.run_dir)
+    assert result.rows == 200 and frame["customer_id"].tolist() == sorted(book["customer_id"])
+    with read_session(ws.engine()) as s:
+        path = s.execute(sa.text("SELECT input_path FROM runs")).scalar_one()
+    assert path == "table:finseg_t.book"
+    ws.close()

@@ -131,8 +131,23 @@ def _read(spark: Any, source: SparkInput) -> Any:
             f"{source.describe()}: cannot be read by Spark: {str(exc).splitlines()[0]}",
             f"{source.describe()}：Spark 无法读取：{str(exc).splitlines()[0]}",
         ) from exc
-    return frame.select("*", F.col("_metadata.file_name").alias(FILE),
-                        F.col("_metadata.row_index").alias(ROW))  # fmt: skip
+    try:  # file sources (Parquet datasets, Parquet-backed tables) know each row's place
+        return frame.select("*", F.col("_metadata.file_name").alias(FILE),
+                            F.col("_metadata.row_index").alias(ROW))  # fmt: skip
+    except Exception:  # other tables: the file name, rows numbered in the order Spark reads
+        return _numbered(frame)
+
+
+def _numbered(frame: Any) -> Any:
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    from finseg.engines._spark_ingest import FILE, ROW
+
+    named = frame.withColumn(FILE, F.regexp_extract(F.input_file_name(), r"([^/]*)$", 1))
+    named = named.withColumn("_finseg_order", F.monotonically_increasing_id())
+    order = Window.partitionBy(FILE).orderBy("_finseg_order")
+    return named.withColumn(ROW, F.row_number().over(order) - 1).drop("_finseg_order")
 
 
 def _per_customer(frame: pd.DataFrame, policy: Policy, bound: dict, adjust: Any) -> pd.DataFrame:
@@ -299,7 +314,20 @@ def _files(part, out, record, ingested, validation, summary) -> dict[str, str]:
     return dict(sorted(files.items()))
 
 
-def _start(ws: Workspace, source: SparkInput, actor: str, params: dict[str, Any]):
+def _table_files(spark: Any, source: SparkInput) -> list[str]:
+    """The files behind a table input (empty for a dataset, or when Spark cannot list them)."""
+    if source.table is None:
+        return []
+    try:
+        return list(spark.table(source.table).inputFiles())
+    except Exception as exc:
+        raise UserError(
+            f"--table {source.table}: cannot be read by Spark: {str(exc).splitlines()[0]}",
+            f"--table {source.table}：Spark 无法读取：{str(exc).splitlines()[0]}",
+        ) from exc
+
+
+def _start(ws: Workspace, source: SparkInput, actor: str, params: dict[str, Any], files: list[str]):
     """Record the run as running (with its policy version); the policy, scenario, run id."""
     policy_text = ws.policy_file.read_text(encoding="utf-8")
     policy = parse_policy(policy_text, str(ws.policy_file))
@@ -310,7 +338,7 @@ def _start(ws: Workspace, source: SparkInput, actor: str, params: dict[str, Any]
         _clean_stale(ws, mark_stale_running_runs_failed(s, actor=actor))
         policy_id = record_policy_version(s, policy_text, name=policy.name.en, actor=actor)
         run_id = start_run(
-            s, input_path=source.describe(), input_sha256=_digest(parts, source.table, []),
+            s, input_path=source.describe(), input_sha256=_digest(parts, source.table, files),
             policy_version_id=policy_id, params={**params, "scenario": scenario,
                                                  "input_parts": parts}, actor=actor,
         ).id  # fmt: skip
@@ -346,7 +374,8 @@ def run_spark(
     params = {"as_of": as_of.isoformat() if as_of else None, "finseg": __version__,
               "overrides_on": today.isoformat(), "scenario": scenario, "engine": "spark",
               "spark_master": master}  # fmt: skip
-    policy, scenario, run_id = _start(ws, source, actor, params)
+    files = _table_files(spark, source)
+    policy, scenario, run_id = _start(ws, source, actor, params, files)
     part, final = ws.runs_dir / f"{run_id}.partial", ws.runs_dir / run_id
     ctx = _Context(ws, policy, scenario, today, as_of, {}, progress)
     try:
