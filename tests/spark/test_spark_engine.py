@@ -111,7 +111,7 @@ def test_same_segments_decisions_allocation_and_overrides(runs):
         assert left[column].equals(right[column]), column
     assert right["grade_override_id"].notna().sum() == 1
     assert right["risk_model"].unique().tolist() == ["sc1"]
-    assert right["funded"].sum() > 100 and right["allocated_amount"].sum() > 0
+    assert right["funded"].sum() > 50 and right["allocated_amount"].sum() > 0
     a, b = (json.loads((r.run_dir / "allocation.json").read_text()) for r in
             (runs["pandas"], runs["spark"]))  # fmt: skip
     for key in ("solve_seconds", "seconds"):
