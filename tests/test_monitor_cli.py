@@ -36,6 +36,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str, str]
     book = generate_portfolio(500, seed=3)
     stranger = generate_portfolio(30, seed=5)
     stranger["customer_id"] = [f"X{i:05d}" for i in range(len(stranger))]
+    stranger["as_of_date"] = stranger["as_of_date"] + pd.DateOffset(years=1)  # a later run
     frames = [book, later_snapshot(book, generate_portfolio(25, seed=9)), stranger]
     ids = []
     for i, frame in enumerate(frames):

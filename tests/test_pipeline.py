@@ -101,6 +101,22 @@ def test_a_budget_in_the_policy_runs_the_allocation_stage(ws, sample_xlsx):
     assert first.results.read_bytes() == second.results.read_bytes()
 
 
+def test_a_segment_no_customer_matches_is_a_warning_in_the_summary_and_report(
+    ws, sample_xlsx, capsys
+):
+    text = ws.policy_file.read_text(encoding="utf-8")
+    impossible = "when: lifecycle_stage = 'expansion' AND debt_to_assets < -1"
+    ws.policy_file.write_text(text.replace("when: lifecycle_stage = 'expansion'", impossible, 1))
+    assert main(["run", "--data", str(sample_xlsx), "--workspace", str(ws.root)]) == 0
+    assert "match no customer: fast_expanding" in capsys.readouterr().err
+    assert main(["run", "--data", str(sample_xlsx), "--workspace", str(ws.root), "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["empty_segments"] == ["fast_expanding"]
+    assert main(["report", payload["run_id"], "--workspace", str(ws.root), "--format", "html"]) == 0
+    html = (Path(payload["results"]).parent / "report.html").read_text(encoding="utf-8")
+    assert "1 segment(s) match no customer: Fast-expanding firms" in html
+
+
 def test_an_unknown_scenario_fails_before_anything_is_recorded(ws, sample_xlsx):
     with pytest.raises(UserError, match="unknown scenario 'boom'"):
         run_pipeline(ws, sample_xlsx, scenario="boom")

@@ -20,7 +20,7 @@ from finseg.store import PolicyVersion, get_run, read_session
 from finseg.workspace import init_workspace, open_workspace
 
 PARTS = ("change", "rule", "model")
-METRICS = ("approve", "refer", "decline", "limit", "expected_loss", "rwa")
+METRICS = ("approve", "refer", "decline", "granted", "proposed", "expected_loss", "rwa")
 
 
 def _strict_loads(text: str):

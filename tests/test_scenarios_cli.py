@@ -51,17 +51,20 @@ def test_compare_prints_writes_json_and_excel(run, tmp_path, capsys) -> None:
     base = payload["total"]["baseline"]
     assert base["customers"] == len(results) == 400
     assert base["approve"] == (results["decision"] == "approve").sum()
-    assert base["limit"] == pytest.approx(results["limit"].sum())
+    approved, referred = results["decision"] == "approve", results["decision"] == "refer"
+    assert base["granted"] == pytest.approx(results.loc[approved, "limit"].sum())
+    assert base["proposed"] == pytest.approx(results.loc[referred, "limit"].sum())
+    assert base["proposed"] > 0  # the referred customers' limits are not counted as granted
     for scenario in payload["scenarios"]:
         for metric in ("customers", "approve", "refer", "decline"):
             by_segment = sum(s[scenario][metric] for s in payload["segments"].values())
             assert by_segment == payload["total"][scenario][metric]
-        for metric in ("limit", "expected_loss", "rwa"):
+        for metric in ("granted", "proposed", "expected_loss", "rwa"):
             by_segment = sum(s[scenario][metric] for s in payload["segments"].values())
             assert by_segment == pytest.approx(payload["total"][scenario][metric])
     for figures in payload["segments"].values():
         assert figures["downturn"]["approve"] <= figures["baseline"]["approve"]
-        assert figures["downturn"]["limit"] <= figures["baseline"]["limit"]
+        assert figures["downturn"]["granted"] <= figures["baseline"]["granted"]
     sheets = pd.read_excel(book, sheet_name=None, header=None, engine="calamine")
     assert list(sheets) == ["情景比较 Comparison", "明细 Long"]
     assert sorted(p.name for p in book.parent.iterdir()) == ["cmp.json", "cmp.xlsx"]

@@ -33,11 +33,22 @@ from finseg._vocab import Unit
 from finseg._yaml import locate, parse_yaml
 from finseg.allocation._policy import AllocationPolicy
 from finseg.exceptions import PolicyError, UserError
+from finseg.features import (
+    AltmanZone,
+    DickinsonStage,
+    FinancialCondition,
+    LifecycleStage,
+    SizeClass,
+)
 from finseg.features._stage import FeaturesPolicy
+from finseg.industry import SECTIONS
 from finseg.monitoring._policy import MonitoringPolicy
+from finseg.risk import RatingBasis
 from finseg.risk._stage import RiskPolicy
-from finseg.schema import FIELD_BY_NAME, Kind
+from finseg.rules import VOCAB_CONTEXT_KEY
+from finseg.schema import FIELD_BY_NAME, FIELDS, Kind
 from finseg.segments._policy import SegmentsPolicy
+from finseg.strategy import DECISIONS, CollateralLevel, ReviewLevel
 from finseg.strategy._policy import StrategyPolicy
 
 __all__ = [
@@ -55,6 +66,7 @@ __all__ = [
     "policy_hash",
     "policy_json_schema",
     "policy_markdown",
+    "rule_vocabularies",
 ]
 
 _MONEY_FIELDS = tuple(f.name for f in FIELD_BY_NAME.values() if f.kind is Kind.MONEY)
@@ -225,6 +237,42 @@ class Policy(_Section):
         )
 
 
+def rule_vocabularies(policy: Policy | None = None) -> dict[str, tuple[str, ...]]:
+    """The closed vocabularies a rule's text literals are checked against (``docs/rules.md``):
+    the schema's categories and the stages' codes, and — given a ``policy`` — its grades,
+    segments, products and scenarios.
+
+    >>> vocab = rule_vocabularies()
+    >>> vocab["lifecycle_stage"]
+    ('startup', 'expansion', 'growth', 'mature', 'decline', 'unknown')
+    >>> "grade" in vocab, "grade" in rule_vocabularies(Policy(name={"zh": "甲", "en": "A"}))
+    (False, True)
+    """
+    vocab = {f.name: tuple(f.choices) for f in FIELDS if f.kind is Kind.CATEGORY and f.choices}
+    vocab["prev_loan_classification"] = vocab["loan_classification"]
+    for column, enum in (
+        ("size_class", SizeClass),
+        ("lifecycle_stage", LifecycleStage),
+        ("dickinson_stage", DickinsonStage),
+        ("financial_condition", FinancialCondition),
+        ("altman_zone", AltmanZone),
+        ("review_level", ReviewLevel),
+        ("collateral_required", CollateralLevel),
+        ("rating_basis", RatingBasis),
+    ):
+        vocab[column] = tuple(e.value for e in enum)
+    vocab["industry_section"] = tuple(SECTIONS)
+    vocab["decision"] = tuple(DECISIONS)
+    if policy is not None:
+        grades = tuple(policy.risk.master_scale.labels)
+        segments = tuple(s.id for s in policy.segments.taxonomy)
+        vocab |= dict.fromkeys(("grade", "scenario_grade", "prev_grade"), grades)
+        vocab |= dict.fromkeys(("segment", "prev_segment"), segments)
+        vocab["product"] = tuple(p.id for p in policy.strategy.products)
+        vocab["scenario"] = tuple(policy.strategy.scenarios)
+    return vocab
+
+
 @dataclass(frozen=True)
 class PolicyProblem:
     """One validation problem, located in the file (1-based line and column)."""
@@ -283,8 +331,13 @@ def check_policy_text(
     (2, 'ingest.tolerance')
     """
     data, node = parse_yaml(text, source)
+    data = {} if data is None else data
     try:
-        return Policy.model_validate({} if data is None else data), []
+        # twice: the second time the rule literals are checked against the policy's own
+        # grades, segments and products (rules are compiled once, see rules._compile)
+        policy = Policy.model_validate(data, context={VOCAB_CONTEXT_KEY: rule_vocabularies()})
+        context = {VOCAB_CONTEXT_KEY: rule_vocabularies(policy)}
+        return Policy.model_validate(data, context=context), []
     except ValidationError as exc:
         return None, [_problem(err, node, source) for err in exc.errors()]
 

@@ -34,7 +34,7 @@ from finseg.allocation import allocation_stage, write_allocation_summary
 from finseg.exceptions import FinsegError, RunError, UserError
 from finseg.features import compute_features
 from finseg.ingest import IngestResult, Unit, ingest, write_table
-from finseg.risk import risk_stage
+from finseg.risk import RatingBasis, risk_stage
 from finseg.segments import apply_overrides, override_choices, segments_stage
 from finseg.store import (
     ModelStatus,
@@ -114,6 +114,11 @@ class RunResult:
     run_dir: Path
     timings: dict[str, float] = field(default_factory=dict)
     quarantined: int = 0
+    #: Segments of the policy's taxonomy that no customer of the run falls into: a warning
+    #: (a misspelt value or an impossible condition leaves a segment empty without an error).
+    empty_segments: list[str] = field(default_factory=list)
+    #: Customers per rating basis (``full`` / ``partial`` / ``fallback``, docs/risk.md).
+    rating_basis: dict[str, int] = field(default_factory=dict)
     #: ``results.parquet``, or the Parquet dataset directory of a Spark run
     results_name: str = RESULTS
 
@@ -127,6 +132,8 @@ class RunResult:
             "status": self.status,
             "rows": self.rows,
             "quarantined": self.quarantined,
+            "empty_segments": self.empty_segments,
+            "rating_basis": self.rating_basis,
             "seconds": round(self.seconds, 3),
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
             "run_dir": str(self.run_dir),
@@ -343,6 +350,7 @@ def run_pipeline(
             "rows": len(frame),
             "quarantined": result.report.rows_quarantined,
             "overrides": _overrides_applied(frame),
+            **{f"rating_{k}": n for k, n in _rating_basis_counts(frame).items()},
         }
         with transaction(engine) as s:
             upsert_customers(s, frame, run_id=run_id, actor=actor)
@@ -372,7 +380,25 @@ def run_pipeline(
         final,
         timings,
         result.report.rows_quarantined,
+        _empty_segments(frame, policy),
+        _rating_basis_counts(frame),
     )
+
+
+def _rating_basis_counts(frame: pd.DataFrame) -> dict[str, int]:
+    """Customers per rating basis, every basis named (0 when none)."""
+    if "rating_basis" not in frame:
+        return {}
+    counts = frame["rating_basis"].value_counts()
+    return {b.value: int(counts.get(b.value, 0)) for b in RatingBasis}
+
+
+def _empty_segments(frame: pd.DataFrame, policy: Policy) -> list[str]:
+    """The taxonomy's segments (in policy order) that no customer of ``frame`` falls into."""
+    if "segment" not in frame or frame.empty:
+        return []
+    present = set(frame["segment"].dropna().astype(str))
+    return [s.id for s in policy.segments.taxonomy if s.id not in present]
 
 
 def _overrides_applied(frame: pd.DataFrame) -> int:

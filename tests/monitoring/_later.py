@@ -8,8 +8,9 @@ import pandas as pd
 
 
 def later_snapshot(book: pd.DataFrame, new: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
-    """``book`` a year on: section F (construction) more leveraged, less profitable, slower to
-    collect; 8 % newly overdue; ~6 % defaulted; 5 % left; ``new`` customers joined."""
+    """``book`` a year on (statements dated one year later): section F (construction) more
+    leveraged, less profitable, slower to collect; 8 % newly overdue; ~6 % defaulted; 5 % left;
+    ``new`` customers joined."""
     rng = np.random.default_rng(seed)
     out = book.copy()
     hit = out["industry_code"].astype(str).str.startswith("F").to_numpy()
@@ -29,4 +30,7 @@ def later_snapshot(book: pd.DataFrame, new: pd.DataFrame, seed: int = 0) -> pd.D
     kept = out[rng.random(len(out)) >= 0.05]
     joined = new.copy()
     joined["customer_id"] = [f"N{i:06d}" for i in range(1, len(new) + 1)]
-    return pd.concat([kept, joined], ignore_index=True)
+    later = pd.concat([kept, joined], ignore_index=True)
+    if "as_of_date" in later:  # the statements of a year later
+        later["as_of_date"] = pd.to_datetime(book["as_of_date"]).max() + pd.DateOffset(years=1)
+    return later

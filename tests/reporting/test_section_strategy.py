@@ -72,26 +72,35 @@ def test_tables_charts_and_totals(policy, results, lang):
     assert [c.id for c in section.charts] == ["decisions", "limits"]
     totals = _table(ctx, section, "decisions").set_index(ctx.t("strategy.col.decision"))
     counts = results["decision"].value_counts()
-    customers, limit = ctx.t("common.customers"), ctx.t("strategy.col.limit")
+    customers = ctx.t("common.customers")
+    granted, proposed = ctx.t("strategy.col.granted"), ctx.t("strategy.col.proposed")
+    approved, referred = results["decision"] == "approve", results["decision"] == "refer"
+    granted_wan = results.loc[approved, "limit"].sum() / 1e4
+    proposed_wan = results.loc[referred, "limit"].sum() / 1e4
+    assert proposed_wan > 0  # referred customers' limits exist, and are not granted
     for d in ("approve", "refer", "decline"):
         assert totals.loc[ctx.t(f"strategy.decision.{d}"), customers] == counts[d]
     total = totals.loc[ctx.t("strategy.decision.total")]
     assert total[customers] == len(results)
-    assert total[limit] == pytest.approx(results["limit"].sum() / 1e4)
+    assert total[granted] == pytest.approx(granted_wan)
+    assert total[proposed] == pytest.approx(proposed_wan)
+    assert totals.loc[ctx.t("strategy.decision.refer"), granted] == 0
+    assert totals.loc[ctx.t("strategy.decision.approve"), proposed] == 0
     requested = total[ctx.t("strategy.col.requested")]
     assert requested == pytest.approx(results["requested_amount"].sum() / 1e4)
     assert total[ctx.t("strategy.col.el")] == pytest.approx(results["expected_loss"].sum() / 1e4)
-    assert totals.loc[ctx.t("strategy.decision.decline"), limit] == 0
+    assert totals.loc[ctx.t("strategy.decision.decline"), [granted, proposed]].sum() == 0
     segments = _table(ctx, section, "segments")
     assert segments[customers].sum() == len(results)
-    assert segments[limit].sum() == pytest.approx(results["limit"].sum() / 1e4)
+    assert segments[granted].sum() == pytest.approx(granted_wan)
+    assert segments[proposed].sum() == pytest.approx(proposed_wan)
     taxonomy = [s.zh if lang == "zh" else s.en for s in policy.segments.taxonomy]
     shown = segments.iloc[:, 0].tolist()
     assert shown == [n for n in taxonomy if n in shown] and len(set(shown)) == len(shown)
     products = _table(ctx, section, "products")
     recommended = products[ctx.t("strategy.col.recommended")]
     assert recommended.sum() == results["product"].notna().sum()
-    assert products[limit].sum() == pytest.approx(results["limit"].sum() / 1e4)
+    assert products[granted].sum() == pytest.approx(granted_wan)
     labels = {p.zh if lang == "zh" else p.en for p in policy.strategy.products}
     assert set(products.iloc[:, 0]) <= labels
     binding = _table(ctx, section, "binding")
@@ -140,7 +149,8 @@ def test_programme_members_and_limits(policy, results):
             row = table.loc[prog.en]
             assert row["Members"] == member.sum()
             assert row["Approved"] == (member & (results["decision"] == "approve")).sum()
-            assert row["Total limit"] == pytest.approx(results.loc[member, "limit"].sum() / 1e4)
+            approved = member & (results["decision"] == "approve")
+            assert row["Granted limit"] == pytest.approx(results.loc[approved, "limit"].sum() / 1e4)
 
 
 def test_languages_differ_and_labels_fall_back_to_ids(policy, results):

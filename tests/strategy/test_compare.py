@@ -62,7 +62,7 @@ def test_downturn_never_more_lenient_than_baseline_in_any_segment(table) -> None
     by = table.set_index(["scenario", "segment"])
     base, down = by.loc["baseline"], by.loc["downturn"]
     assert (down["approve"] <= base["approve"]).all()
-    assert (down["limit"] <= base["limit"]).all()
+    assert (down["granted"] <= base["granted"]).all()
     assert down.loc[TOTAL, "approve"] < base.loc[TOTAL, "approve"]
 
 
@@ -71,7 +71,7 @@ def test_totals_are_the_sums_of_the_segments(table, results) -> None:
         segments, total = rows[rows["segment"] != TOTAL], rows[rows["segment"] == TOTAL].iloc[0]
         for metric in ("customers", "approve", "refer", "decline"):
             assert segments[metric].sum() == total[metric]
-        for metric in ("limit", "expected_loss", "rwa"):
+        for metric in ("granted", "proposed", "expected_loss", "rwa"):
             assert segments[metric].sum() == pytest.approx(total[metric], rel=1e-12)
         assert total["customers"] == len(results)
         assert total["approve"] + total["refer"] + total["decline"] == len(results)
@@ -79,9 +79,11 @@ def test_totals_are_the_sums_of_the_segments(table, results) -> None:
 
 def test_baseline_block_matches_the_stored_decisions(table, results) -> None:
     base = table[(table["scenario"] == "baseline")].set_index("segment")
-    stored = results.groupby(results["segment"].astype(str))["limit"].sum()
-    for segment, limit in stored.items():
-        assert base.loc[segment, "limit"] == pytest.approx(limit)
+    for decision, metric in (("approve", "granted"), ("refer", "proposed")):
+        chosen = results[results["decision"] == decision]
+        stored = chosen.groupby(chosen["segment"].astype(str))["limit"].sum()
+        for segment, limit in stored.items():
+            assert base.loc[segment, metric] == pytest.approx(limit)
     lent = results["limit"] > 0
     weighted = (results["price"][lent] * results["limit"][lent]).sum() / results["limit"].sum()
     assert base.loc[TOTAL, "mean_price"] == pytest.approx(weighted)
@@ -114,7 +116,9 @@ def test_summary_keeps_customers_without_a_segment() -> None:
     segment = pd.Series(["b", None, "a"], dtype="string")
     summary = segment_summary(decided, segment, ["a", "b"])
     assert list(summary.index) == ["a", "b", NO_SEGMENT, TOTAL]
-    assert summary.loc[TOTAL, "customers"] == 3 and summary.loc[TOTAL, "limit"] == 150.0
+    assert summary.loc[TOTAL, "customers"] == 3
+    assert (summary.loc[TOTAL, "granted"], summary.loc[TOTAL, "proposed"]) == (100.0, 50.0)
+    assert (summary.loc["a", "granted"], summary.loc["a", "proposed"]) == (0.0, 50.0)
     assert summary.loc[TOTAL, "mean_price"] == pytest.approx((0.05 * 100 + 0.08 * 50) / 150)
     assert np.isnan(summary.loc[NO_SEGMENT, "mean_price"])  # nothing lent: no price
 
@@ -126,3 +130,16 @@ def test_payload_is_strict_json(table, policy) -> None:
     assert payload["scenario_names"]["downturn"] == {"zh": "经济下行", "en": "Downturn"}
     assert set(payload["total"]) == {"baseline", "downturn", "upturn"}
     assert isinstance(payload["total"]["baseline"]["approve"], int)
+
+
+def test_a_fall_in_expected_loss_from_fewer_approvals_is_explained(table, policy) -> None:
+    payload = compare_payload(table, policy, "r1")
+    total = payload["total"]
+    notes = {n["scenario"]: n for n in payload["notes"]}
+    for scenario in ("downturn", "upturn"):
+        fewer = total[scenario]["approve"] < total["baseline"]["approve"]
+        less_el = total[scenario]["expected_loss"] < total["baseline"]["expected_loss"]
+        assert (scenario in notes) == (fewer and less_el)
+    note = notes.get("downturn")
+    if note is not None:
+        assert "approves fewer customers" in note["en"] and "批准户数更少" in note["zh"]

@@ -72,6 +72,8 @@ def customer_decision(results: pd.DataFrame, policy: Any, customer: str, lang: s
         "scenario_grade": _value(row, "scenario_grade"),
         "scenario_pd": _value(row, "scenario_pd"),
         "risk_reasons": [r for r in (_value(row, f"reason_{i}") for i in (1, 2, 3)) if r],
+        "rating_basis": _value(row, "rating_basis"),
+        "rating_missing": [m for m in str(_value(row, "rating_missing") or "").split(";") if m],
         "eligible_products": [{"id": p, "name": names.get(p, p)} for p in eligible],
         "cap_names": {c: labels[f"cap:{c}"][side] for c in CAPS},
         "product": _value(row, "product"),
@@ -107,6 +109,12 @@ def _print(info: dict, zh: bool) -> None:
               f"{info['scenario_grade']} (PD {info['scenario_pd']:.2%})")  # fmt: skip
     if info["risk_reasons"]:
         out.print(t("主要风险因素：", "Main risk drivers: ") + "; ".join(info["risk_reasons"]))
+    if info["rating_basis"]:
+        from finseg.risk import RatingBasis
+
+        basis = RatingBasis(info["rating_basis"]).label("zh" if zh else "en")
+        missing = ", ".join(info["rating_missing"])
+        out.print(t("评级依据：", "Rating basis: ") + basis + (f" ({missing})" if missing else ""))
     products = ", ".join(p["name"] for p in info["eligible_products"]) or "—"
     out.print(t("可准入产品（按推荐顺序）：", "Eligible products, best first: ") + products)
     caps = Table(title=t("额度与上限（元）", "Limit and its caps (yuan)"))

@@ -37,6 +37,15 @@ def monitor_command(
         bool | None,
         typer.Option("--drift/--no-drift", help="Cluster drift check on a sample / 聚类漂移检查"),
     ] = None,
+    rescore: Annotated[
+        bool,
+        typer.Option(
+            "--rescore/--no-rescore",
+            help="When the runs used different models, grade the baseline again with the "
+            "current run's model so the figures show portfolio drift (default) / "
+            "模型不同时用本期模型重评基期",
+        ),
+    ] = True,
     lang: LangOption = None,
 ) -> None:
     """Monitor a run against a baseline: PSI, migration, back-test, warnings / 组合监控."""
@@ -47,7 +56,7 @@ def monitor_command(
     ws = open_workspace(workspace)
     try:
         zh = check_lang(lang, ws.settings.language.value) == "zh"
-        payload, _ = monitor_runs(ws, baseline, current, drift)
+        payload, _ = monitor_runs(ws, baseline, current, drift, rescore=rescore)
     finally:
         ws.close()
     if json_path is not None:
@@ -72,7 +81,53 @@ def _light(value: str | None, zh: bool) -> str:
     return "—" if value is None else _LIGHTS[value][0 if zh else 1]
 
 
+def _print_changes(p: dict[str, Any], zh: bool) -> None:
+    """First: what else changed between the runs, and what the model change alone moved."""
+    dates = p.get("statement_dates") or {}
+    out.print(
+        f"报表日期 {dates.get('baseline')} → {dates.get('current')}"
+        if zh
+        else f"Statement dates {dates.get('baseline')} → {dates.get('current')}"
+    )
+    changes = p.get("changes") or {}
+    if "model" in changes:
+        m = changes["model"]
+        old, new = ", ".join(m["baseline"]) or "—", ", ".join(m["current"]) or "—"
+        out.print(
+            f"[bold yellow]注意：两次运行使用了不同的模型[/]（基期 {old}，本期 {new}）。"
+            if zh
+            else f"[bold yellow]Note: the runs were graded by different models[/] (baseline "
+            f"{old}, current {new})."
+        )
+    if "policy" in changes:
+        out.print(
+            "[bold yellow]注意：两次运行使用了不同的策略版本。[/]"
+            if zh
+            else "[bold yellow]Note: the runs used different policy versions.[/]"
+        )
+    effect = p.get("model_effect")
+    if effect:
+        out.print(
+            f"基期已用本期模型重新评级，以下指标反映组合变化；模型更换本身的影响：评分 PSI "
+            f"{effect['score_psi']:.3f}（{_light(effect['light'], zh)}），"
+            f"下调 {effect['downgrades']:,} 户，上调 {effect['upgrades']:,} 户。"
+            if zh
+            else "The baseline was graded again by the current model, so the figures below "
+            f"show portfolio drift; the model change alone: score PSI {effect['score_psi']:.3f} "
+            f"({_light(effect['light'], zh)}), {effect['downgrades']:,} downgraded, "
+            f"{effect['upgrades']:,} upgraded."
+        )
+    elif "model" in changes:
+        out.print(
+            "基期未重新评级：以下指标同时包含模型更换与组合变化。"
+            if zh
+            else "The baseline was not graded again: the figures below mix the model change "
+            "with portfolio drift."
+        )
+
+
 def _print(p: dict[str, Any], zh: bool) -> None:
+    _print_changes(p, zh)
     c = p["customers"]
     out.print(
         f"基期 {p['baseline_run_id']} → 本期 {p['current_run_id']}：共同客户 {c['common']:,} 户，"

@@ -114,7 +114,7 @@ def _print(payload: dict[str, Any], zh: bool) -> None:
         "客户数" if zh else "customers",
         "批准 前→后" if zh else "approved before→after",
         "Δ 规则 / 模型" if zh else "Δ rule / model",
-        "额度Δ（万元）规则 / 模型" if zh else "limit Δ (CNY 10k) rule / model",
+        "批准额度Δ（万元）规则 / 模型" if zh else "granted Δ (CNY 10k) rule / model",
         "预期损失Δ（万元）规则 / 模型" if zh else "EL Δ (CNY 10k) rule / model",
         title=("运行 {} 按草案 {} 回放" if zh else "Run {} replayed under {}").format(
             payload["run_id"], payload["draft"]
@@ -123,7 +123,7 @@ def _print(payload: dict[str, Any], zh: bool) -> None:
     rows = [(payload["names"].get(s, {}).get(lang, s), b) for s, b in payload["segments"].items()]
     rows.append(("合计" if zh else "Total", payload["total"]))
     for n, (label, b) in enumerate(rows):
-        ap, lim, el = b["approve"], b["limit"], b["expected_loss"]
+        ap, lim, el = b["approve"], b["granted"], b["expected_loss"]
         table.add_row(
             label,
             f"{b['customers']:,}",
@@ -187,7 +187,8 @@ def _when(change: dict[str, Any]) -> str:
 
 _METRIC_LABELS = {
     "approve": ("批准", "approved"), "refer": ("转人工", "referred"),
-    "decline": ("拒绝", "declined"), "limit": ("额度（元）", "limit (CNY)"),
+    "decline": ("拒绝", "declined"), "granted": ("批准额度（元）", "granted limits (CNY)"),
+    "proposed": ("转人工拟议额度（元）", "proposed limits, referred (CNY)"),
     "expected_loss": ("预期损失（元）", "expected loss (CNY)"), "rwa": ("RWA（元）", "RWA (CNY)"),
 }  # fmt: skip
 _PART_LABELS = {"before": ("回放前", "before"), "after": ("回放后", "after"),

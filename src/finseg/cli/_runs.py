@@ -116,6 +116,19 @@ def run_command(
         f"{result.quarantined:,} 行隔离 / quarantined, {result.seconds:.1f} s"
     )
     out.print(f"结果 / Results: {result.results}")
+    fallback, partial = (result.rating_basis.get(k, 0) for k in ("fallback", "partial"))
+    if fallback or partial:
+        err.print(
+            f"[yellow]警告 / Warning:[/] 评级依据 / rating basis — {fallback:,} 户主要输入缺失"
+            f"（保守默认 PD）/ on a fallback PD, {partial:,} 户部分输入缺失 / on partial "
+            "inputs (docs/risk.md)"
+        )
+    if result.empty_segments:
+        err.print(
+            f"[yellow]警告 / Warning:[/] {len(result.empty_segments)} 个分群没有客户 / "
+            f"segment(s) match no customer: {', '.join(result.empty_segments)} — "
+            "请检查其规则 / check their rules"
+        )
 
 
 def _run(ws, engine, data, table, spark_conf, day, progress, scenario):
@@ -270,6 +283,12 @@ def _print_summary(results, run, zh: bool) -> None:
     table.add_column("数值" if zh else "value", justify="right")
     table.add_row("客户数" if zh else "customers", f"{run.rows:,}")
     table.add_row("隔离行" if zh else "quarantined rows", f"{run.quarantined:,}")
+    if "rating_basis" in results:
+        from finseg.risk import RatingBasis
+
+        counts = results["rating_basis"].value_counts()
+        for basis in RatingBasis:
+            table.add_row(basis.label(lang), f"{int(counts.get(basis.value, 0)):,}")
     for size in SizeClass:
         n = int((results["size_class"] == size.value).sum())
         if n or size is not SizeClass.UNKNOWN:
@@ -283,8 +302,15 @@ def _print_summary(results, run, zh: bool) -> None:
                   "decline": ("拒绝", "declined")}  # fmt: skip
         for decision, (z, e) in labels.items():
             table.add_row(z if zh else e, f"{int((results['decision'] == decision).sum()):,}")
-        wan = results["limit"].sum() / 1e4
-        table.add_row("核定额度合计（万元）" if zh else "total limit (CNY 10k)", f"{wan:,.0f}")
+        for decision, (z, e) in (
+            ("approve", ("批准额度合计（万元）", "granted limits (CNY 10k)")),
+            (
+                "refer",
+                ("转人工拟议额度（万元，未批准）", "proposed for referred (CNY 10k, not granted)"),
+            ),
+        ):
+            wan = results.loc[results["decision"] == decision, "limit"].sum() / 1e4
+            table.add_row(z if zh else e, f"{wan:,.0f}")
     if "allocated_amount" in results:
         wan = results["allocated_amount"].sum() / 1e4
         table.add_row("已分配额度（万元）" if zh else "allocated (CNY 10k)", f"{wan:,.0f}")

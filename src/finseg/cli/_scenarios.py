@@ -1,5 +1,5 @@
-"""``finseg scenarios compare``: a run's approvals, total limit, expected loss and RWA by
-segment under each macro scenario of its policy, side by side."""
+"""``finseg scenarios compare``: a run's approvals, granted and proposed limits, expected loss
+and RWA by segment under each macro scenario of its policy, side by side."""
 
 from __future__ import annotations
 
@@ -21,17 +21,20 @@ app.add_typer(scenarios_app, name="scenarios")
 #: Metrics shown in the terminal per scenario: (zh, en) headers.
 _SHOWN = {
     "approve": ("批/转/拒", "appr/ref/decl"),
-    "limit": ("额度", "limit"),
+    "granted": ("批准额度", "granted"),
+    "proposed": ("拟议额度", "proposed"),
     "expected_loss": ("预期损失", "EL"),
     "rwa": ("RWA", "RWA"),
     "mean_price": ("利率", "price"),
 }
 _CAPTION = (
-    "批/转/拒 = 批准 / 转人工 / 拒绝户数；金额单位万元；利率按额度加权",
-    "appr/ref/decl = approved / referred / declined customers; money in CNY 10k; price "
-    "weighted by limit",
+    "批/转/拒 = 批准 / 转人工 / 拒绝户数；批准额度 = 已批准客户的额度，拟议额度 = 转人工客户的"
+    "建议额度（尚未批准）；金额单位万元；利率按额度加权",
+    "appr/ref/decl = approved / referred / declined customers; granted = limits of approved "
+    "customers, proposed = limits proposed for referred customers (not granted); money in CNY "
+    "10k; price weighted by limit",
 )
-_WAN = ("limit", "expected_loss", "rwa")
+_WAN = ("granted", "proposed", "expected_loss", "rwa")
 
 
 def scenarios_payload(ws: Any, run_id: str, scenarios: str | None) -> tuple[dict, pd.DataFrame]:
@@ -130,6 +133,8 @@ def _print(payload: dict[str, Any], zh: bool) -> None:
         table.add_row(label, customers, labels, *(_block(by[s]) for s in scenarios),
                       end_section=True)  # fmt: skip
     out.print(table)
+    for note in payload.get("notes", []):
+        out.print(note[lang])
 
 
 def _workbook(path: Path, payload: dict[str, Any], table: pd.DataFrame) -> None:
@@ -160,6 +165,7 @@ def _workbook(path: Path, payload: dict[str, Any], table: pd.DataFrame) -> None:
     title = f"情景比较 / Scenario comparison — {payload['run_id']}"
     facts = [("运行 / Run", payload["run_id"]),
              ("运行情景 / Run scenario", str(payload.get("run_scenario") or "—"))]  # fmt: skip
+    facts += [("说明 / Note", f"{n['zh']} / {n['en']}") for n in payload.get("notes", [])]
     write_workbook(path, title, facts, [
         Sheet(("情景比较", "Comparison"), title, wide.reset_index(drop=True), headers, kinds),
         Sheet(("明细", "Long"), title, table, long_headers, long_kinds),

@@ -19,7 +19,7 @@ import hashlib
 import json
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -185,6 +185,7 @@ class _Context:
     as_of: date | None
     timings: dict[str, float]
     progress: Progress | None
+    summary: dict[str, Any] = field(default_factory=dict)
 
     def step(self, key: str, zh: str, en: str, event: str) -> None:
         if self.progress:
@@ -219,6 +220,14 @@ def _write(out: Any, part: Path) -> dict[str, str]:
     for junk in [*target.rglob("*.crc"), *target.rglob("_SUCCESS")]:
         junk.unlink()
     return {str(p.relative_to(part)): file_sha256(p) for p in sorted(target.rglob("*.parquet"))}
+
+
+def _by_value(out: Any, column: str) -> dict[str, int]:
+    """Rows per value of ``column`` (a whole-book count; empty when there is no column)."""
+    if column not in out.columns:
+        return {}
+    rows = out.groupBy(column).count().collect()
+    return {str(r[0]): int(r[1]) for r in rows if r[0] is not None}
 
 
 def _counts(out: Any) -> tuple[int, list[str], int]:
@@ -280,9 +289,24 @@ def _results(ctx: _Context, spark: Any, source: SparkInput, part: Path):
     customers = _restore(out.select(*_CUSTOMER).toPandas(), {"columns": [
         e for e in record["columns"] if e["name"] in _CUSTOMER]})  # fmt: skip
     ctx.timings["write"] = time.perf_counter() - t0
+    basis = _rating_basis(out)
     counts = {"rows_in": ingested.report.rows_in, "rows": n,
-              "quarantined": ingested.report.rows_quarantined, "overrides": overrides}  # fmt: skip
+              "quarantined": ingested.report.rows_quarantined, "overrides": overrides,
+              **{f"rating_{k}": v for k, v in basis.items()}}  # fmt: skip
+    segments = _by_value(out, "segment")
+    empty = [s.id for s in policy.segments.taxonomy if s.id not in segments] if n else []
+    ctx.summary = {"empty_segments": empty, "rating_basis": basis}
     return counts, files, models, customers
+
+
+def _rating_basis(out: Any) -> dict[str, int]:
+    """Customers per rating basis, every basis named, as the pandas engine counts them."""
+    from finseg.risk import RatingBasis
+
+    if "rating_basis" not in out.columns:
+        return {}
+    found = _by_value(out, "rating_basis")
+    return {b.value: found.get(b.value, 0) for b in RatingBasis}
 
 
 def _with_allocation(record: dict[str, Any]) -> dict[str, Any]:
@@ -404,7 +428,7 @@ def run_spark(
         ) from exc
     seconds = time.perf_counter() - started
     return RunResult(run_id, "done", counts["rows"], seconds, final, ctx.timings,
-                     counts["quarantined"], results_name=RESULTS_DIR)  # fmt: skip
+                     counts["quarantined"], **ctx.summary, results_name=RESULTS_DIR)  # fmt: skip
 
 
 def _master(spark: Any) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from finseg.features._altman import (
     ALTMAN_INPUTS,
+    Z2_COEFFICIENTS,
     AltmanBands,
     AltmanZone,
     altman_markdown,
@@ -61,6 +62,7 @@ __all__ = [
     "RATIOS",
     "SIZE_INDICATORS",
     "SIZE_STANDARDS",
+    "Z2_COEFFICIENTS",
     "AltmanBands",
     "AltmanZone",
     "Catalogue",

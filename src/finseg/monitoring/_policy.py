@@ -27,7 +27,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from finseg._config_base import _doc, _Section
 from finseg.monitoring._compare import DERIVED_COLUMNS
 from finseg.risk import TrafficLightThresholds
-from finseg.rules import ColumnKind, Rule, compile_rule, known_columns
+from finseg.rules import ColumnKind, Rule, check_rule, compile_rule, known_columns
 
 __all__ = ["DEFAULT_FEATURES", "DEFAULT_WARNINGS", "MonitoringPolicy", "WarningRule",
            "warning_columns"]  # fmt: skip
@@ -67,7 +67,7 @@ class WarningRule(_Section):
     @classmethod
     def _compiles(cls, when: str, info: ValidationInfo) -> str:
         # a field validator, so that an error points at the `when:` line of policy.yaml
-        compile_rule(f"monitoring.{info.data.get('id', '?')}", when, warning_columns())
+        check_rule(f"monitoring.{info.data.get('id', '?')}", when, info, warning_columns())
         return when
 
     def to_rule(self) -> Rule:

@@ -112,6 +112,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "rows.output": ("输出行数", "Rows written"),
     "rows.customers": ("客户数", "Customers"),
     "rows.overrides": ("生效的专家调整", "Expert adjustments in force"),
+    "rows.rating_full": ("评级输入完整", "Ratings on full inputs"),
+    "rows.rating_partial": ("评级部分输入缺失", "Ratings on partial inputs"),
+    "rows.rating_fallback": ("评级采用保守默认值", "Ratings on a fallback basis"),
+    "rating_basis.warning": (
+        "注意 — 评级依据：{fallback} 户客户的模型主要输入缺失，其 PD 为保守默认值而非测算结果"
+        "（fallback）；{partial} 户部分输入缺失。最常缺失的输入：{top}。",
+        "Warning — rating basis: {fallback} customer(s) rated on a fallback basis (their "
+        "model's principal input was missing: the PD is a conservative default, not a "
+        "measurement) and {partial} on partial inputs. Missing most often: {top}.",
+    ),
     # data quality --------------------------------------------------------------------------
     "section.quality.title": ("数据质量", "Data quality"),
     "quality.narrative": (

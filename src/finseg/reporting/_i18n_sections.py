@@ -102,6 +102,11 @@ MODEL_AND_SEGMENT_STRINGS: dict[str, tuple[str, str]] = {
         "{n} 户客户分为 {k} 个分群；最大的分群是“{largest}”，{size} 户（{share}）。",
         "{n} customers fall into {k} segments; the largest is '{largest}' with {size} ({share}).",
     ),
+    "segments.empty": (
+        "注意：{k} 个分群没有任何客户：{names}。请检查其规则（取值拼写、条件是否可能成立）。",
+        "Warning: {k} segment(s) match no customer: {names}. Check their rules (misspelt "
+        "values, conditions that cannot hold).",
+    ),
     "segments.riskiest_odr": (
         "实际违约率最高的分群：“{name}”（{odr}）。",
         "Riskiest by observed default rate: '{name}' ({odr}).",

@@ -18,16 +18,20 @@ STRATEGY_STRINGS: dict[str, tuple[str, str]] = {
         "declined ({decline_share}).",
     ),
     "strategy.amounts": (
-        "授信额度合计 {limit} 万元（申请金额 {requested} 万元的 {ratio}），预期损失 {el} 万元，"
-        "风险加权资产 {rwa} 万元，额度加权平均利率 {price}。",
-        "Limits total {limit} (CNY 10k), {ratio} of the {requested} requested; the expected "
-        "loss is {el}, the RWA {rwa} (CNY 10k) and the limit-weighted price {price}.",
+        "批准额度合计 {granted} 万元（申请金额 {requested} 万元的 {ratio}）；另有转人工客户的"
+        "拟议额度 {proposed} 万元，尚未批准。预期损失 {el} 万元，风险加权资产 {rwa} 万元，"
+        "额度加权平均利率 {price}（均含拟议额度）。",
+        "Granted limits total {granted} (CNY 10k), {ratio} of the {requested} requested; a "
+        "further {proposed} is proposed for referred customers and not yet granted. The "
+        "expected loss is {el}, the RWA {rwa} (CNY 10k) and the limit-weighted price {price} "
+        "(proposed limits included).",
     ),
     "strategy.amounts_no_request": (
-        "授信额度合计 {limit} 万元，预期损失 {el} 万元，风险加权资产 {rwa} 万元，"
-        "额度加权平均利率 {price}。",
-        "Limits total {limit} (CNY 10k); the expected loss is {el}, the RWA {rwa} (CNY 10k) "
-        "and the limit-weighted price {price}.",
+        "批准额度合计 {granted} 万元；另有转人工客户的拟议额度 {proposed} 万元，尚未批准。"
+        "预期损失 {el} 万元，风险加权资产 {rwa} 万元，额度加权平均利率 {price}（均含拟议额度）。",
+        "Granted limits total {granted} (CNY 10k); a further {proposed} is proposed for "
+        "referred customers and not yet granted. The expected loss is {el}, the RWA {rwa} "
+        "(CNY 10k) and the limit-weighted price {price} (proposed limits included).",
     ),
     "strategy.top_decline": (
         "最常见的拒绝原因：“{reason}”（{n} 户）。",
@@ -75,7 +79,7 @@ STRATEGY_STRINGS: dict[str, tuple[str, str]] = {
     ),
     # charts ---------------------------------------------------------------------------------
     "strategy.chart.decisions": ("各分群的审批决策", "Decisions by segment"),
-    "strategy.chart.limits": ("各产品授信额度（万元）", "Limits by product (CNY 10k)"),
+    "strategy.chart.limits": ("各产品批准额度（万元）", "Granted limits by product (CNY 10k)"),
     # columns --------------------------------------------------------------------------------
     "strategy.col.decision": ("决策", "Decision"),
     "strategy.col.segment": ("分群", "Segment"),
@@ -96,6 +100,8 @@ STRATEGY_STRINGS: dict[str, tuple[str, str]] = {
     "strategy.col.referred": ("转人工户数", "Referred"),
     "strategy.col.declined": ("拒绝户数", "Declined"),
     "strategy.col.limit": ("授信额度", "Total limit"),
+    "strategy.col.granted": ("批准额度", "Granted limit"),
+    "strategy.col.proposed": ("转人工拟议额度", "Proposed (referred)"),
     "strategy.col.requested": ("申请金额", "Requested"),
     "strategy.col.el": ("预期损失", "Expected loss"),
     "strategy.col.rwa": ("风险加权资产", "RWA"),

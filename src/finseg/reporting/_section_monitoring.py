@@ -26,6 +26,28 @@ _WATCH_ROWS = 50
 #: key -> (zh, en).
 MONITORING_STRINGS: dict[str, tuple[str, str]] = {
     "title": ("组合监控", "Portfolio monitoring"),
+    "dates": ("报表日期：基期 {base}，本期 {cur}。",
+              "Statement dates: baseline {base}, current {cur}."),
+    "model_changed": (
+        "注意：两次运行使用了不同的模型（基期 {old}，本期 {new}）。",
+        "Note: the two runs were graded by different models (baseline {old}, current {new}).",
+    ),
+    "policy_changed": (
+        "注意：两次运行使用了不同的策略版本。",
+        "Note: the two runs used different policy versions.",
+    ),
+    "rescored": (
+        "基期已用本期模型重新评级，下文的 PSI、迁移与预警反映组合本身的变化。模型更换本身的影响："
+        "评分 PSI {psi}（{light}），下调 {down} 户，上调 {up} 户。",
+        "The baseline was graded again by the current model, so the PSI, migration and warnings "
+        "below show portfolio drift. The model change alone: score PSI {psi} ({light}), {down} "
+        "downgraded, {up} upgraded.",
+    ),
+    "not_rescored": (
+        "基期未重新评级：下文指标同时包含模型更换与组合变化。",
+        "The baseline was not graded again: the figures below mix the model change with "
+        "portfolio drift.",
+    ),
     "intro": ("本期运行与基期运行 {base} 比较：共同客户 {common} 户，退出 {left} 户，新进入 "
               "{entered} 户。", "This run compared with baseline run {base}: {common} customers in "
               "both, {left} left, {entered} entered."),
@@ -137,10 +159,34 @@ def _name(ctx: ReportContext, p: dict[str, Any], segment: str) -> str:
     return names.get(ctx.lang, segment)
 
 
+def _changes(ctx: ReportContext, p: dict[str, Any]) -> list[str]:
+    """What else changed between the runs, first (older monitoring files have none of it)."""
+    parts = []
+    dates = p.get("statement_dates")
+    if dates:
+        parts.append(_t(ctx, "dates", base=dates["baseline"], cur=dates["current"]))
+    changes = p.get("changes") or {}
+    if "model" in changes:
+        old, new = (", ".join(changes["model"][k]) or "—" for k in ("baseline", "current"))
+        parts.append(_t(ctx, "model_changed", old=old, new=new))
+    if "policy" in changes:
+        parts.append(_t(ctx, "policy_changed"))
+    effect = p.get("model_effect")
+    if effect:
+        down, up = (NumFmt.INT.format(effect[k]) for k in ("downgrades", "upgrades"))
+        light = _t(ctx, effect["light"])
+        parts.append(_t(ctx, "rescored", psi=f"{effect['score_psi']:.3f}", light=light,
+                        down=down, up=up))  # fmt: skip
+    elif "model" in changes:
+        parts.append(_t(ctx, "not_rescored"))
+    return parts
+
+
 def _narrative(ctx: ReportContext, p: dict[str, Any]) -> list[str]:
     c, score = p["customers"], p["psi"]["score"]
     features = [r for k, r in p["psi"].items() if k != "score"]
     parts = [
+        *_changes(ctx, p),
         _t(ctx, "intro", base=p["baseline_run_id"], common=NumFmt.INT.format(c["common"]),
            left=NumFmt.INT.format(c["left"]), entered=NumFmt.INT.format(c["entered"])),
         _t(ctx, "psi", psi=f"{score['psi']:.3f}", light=_t(ctx, score["light"]), n=len(features),

@@ -10,6 +10,7 @@ from finseg.ingest import Problem, QualityReport, rule_label
 from finseg.reporting._charts import bar_chart, bar_height
 from finseg.reporting._context import ReportContext
 from finseg.reporting._i18n import t_or
+from finseg.reporting._rating_basis import rating_basis_warning
 from finseg.reporting._sections import Chart, ExcelHint, NumFmt, Section, Table, register_section
 from finseg.schema import label
 
@@ -37,6 +38,8 @@ def quality_section(ctx: ReportContext) -> Section:
         section.narrative = ctx.t("quality.empty")
         return section
     section.narrative = _narrative(ctx, report)
+    if warning := rating_basis_warning(ctx):
+        section.narrative = warning + "\n\n" + section.narrative
     section.tables.append(_files_table(ctx, report))
     if report.problems:
         by_rule = _by_rule_table(ctx, report)

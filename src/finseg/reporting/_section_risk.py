@@ -7,6 +7,7 @@ import pandas as pd
 
 from finseg.reporting._charts import bar_chart
 from finseg.reporting._context import ReportContext
+from finseg.reporting._rating_basis import rating_basis_warning
 from finseg.reporting._sections import Chart, ExcelHint, NumFmt, Section, Table, register_section
 
 __all__ = ["risk_section"]
@@ -28,6 +29,8 @@ def risk_section(ctx: ReportContext) -> Section | None:
     section = Section.titled("risk", 50)
     grades = _by_grade(ctx)
     section.narrative = _narrative(ctx)
+    if warning := rating_basis_warning(ctx):
+        section.narrative = warning + "\n\n" + section.narrative
     labels, counts = grades.index.tolist(), grades["customers"].tolist()
     title, name = ctx.t("risk.chart.grades"), ctx.t("common.customers")
     option = bar_chart(labels, counts, title, horizontal=False, series_name=name, value_name=name)

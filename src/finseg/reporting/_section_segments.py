@@ -52,6 +52,12 @@ def segments_section(ctx: ReportContext) -> Section | None:
     rows = {s: validation["segments"][s] for s in ids}
     section = Section.titled("segments", 60)
     section.narrative = "\n\n".join(_narrative(ctx, validation, rows))
+    empty = [s for s in ctx.segment_names if s not in rows]
+    if empty:
+        join = "、".join if ctx.lang == "zh" else ", ".join
+        section.notes.append(
+            ctx.t("segments.empty", k=len(empty), names=join(_name(ctx, s) for s in empty))
+        )
     names = [_name(ctx, s) for s in ids]
     counts = [rows[s]["n"] for s in ids]
     customers = ctx.t("common.customers")

@@ -35,7 +35,7 @@ _ORDER = 70
 _WAN = 10_000.0
 _TOP = 10
 _COLOURS = {"approve": "#3a9a6b", "refer": "#e0a72c", "decline": "#c2453d"}
-_SUMS = ("limit", "requested_amount", "expected_loss", "rwa")
+_SUMS = ("limit", "granted", "proposed", "requested_amount", "expected_loss", "rwa")
 _BASELINE = "decision:baseline"  # a tightening scenario kept the baseline's stricter decision
 
 
@@ -102,6 +102,10 @@ def _frame(results: pd.DataFrame) -> pd.DataFrame:
     for column in (*_SUMS, "price", "pd", "scenario_pd"):
         if column in results:
             out[column] = pd.to_numeric(results[column], errors="coerce").astype(float)
+    if "limit" in out:  # granted (approved) and proposed (referred, not granted) apart
+        limit = out["limit"].fillna(0.0).to_numpy()
+        out["granted"] = np.where(out["decision"] == "approve", limit, 0.0)
+        out["proposed"] = np.where(out["decision"] == "refer", limit, 0.0)
     if "price" in out and "limit" in out:
         out["price_x_limit"] = out["price"].to_numpy() * out["limit"].fillna(0.0).to_numpy()
     if "collateral_met" in results:
@@ -176,12 +180,13 @@ def _narrative(
         values[d], values[f"{d}_share"] = NumFmt.INT.format(counts[d]), _share(counts[d], n)
     parts = [ctx.t("strategy.narrative", **values)]
     if "limit" in frame:
-        limit = float(frame["limit"].sum())
-        amounts = {"limit": _wan(limit), "el": _wan(_total(frame, "expected_loss")),
-                   "rwa": _wan(_total(frame, "rwa")), "price": _price(frame)}  # fmt: skip
+        granted = float(frame["granted"].sum())
+        amounts = {"granted": _wan(granted), "proposed": _wan(_total(frame, "proposed")),
+                   "el": _wan(_total(frame, "expected_loss")), "rwa": _wan(_total(frame, "rwa")),
+                   "price": _price(frame)}  # fmt: skip
         if "requested_amount" in frame:
             requested = float(frame["requested_amount"].sum())
-            ratio = NumFmt.SHARE.format(limit / requested if requested > 0 else None)
+            ratio = NumFmt.SHARE.format(granted / requested if requested > 0 else None)
             parts.append(ctx.t("strategy.amounts", requested=_wan(requested), ratio=ratio,
                                **amounts))  # fmt: skip
         else:
@@ -221,10 +226,12 @@ def _price(frame: pd.DataFrame) -> str:
 
 
 def _amount_columns(ctx: ReportContext, sums: pd.DataFrame) -> tuple[dict, dict]:
-    """Total limit, requested, EL and RWA in 万元 and the limit-weighted price of ``sums``."""
+    """Granted and proposed limits, requested, EL and RWA in 万元 and the limit-weighted price
+    of ``sums``."""
     columns, formats = {}, {}
-    for column, key in (("limit", "limit"), ("requested_amount", "requested"),
-                        ("expected_loss", "el"), ("rwa", "rwa")):  # fmt: skip
+    for column, key in (("granted", "granted"), ("proposed", "proposed"),
+                        ("requested_amount", "requested"), ("expected_loss", "el"),
+                        ("rwa", "rwa")):  # fmt: skip
         if column in sums:
             header = ctx.t(f"strategy.col.{key}")
             columns[header], formats[header] = (sums[column] / _WAN).tolist(), NumFmt.AMOUNT
@@ -295,7 +302,7 @@ def _products_table(ctx: ReportContext, frame: pd.DataFrame) -> Table:
         cols["recommended"]: sums["n"].astype(int).tolist(),
         cols["approved"]: approved.astype(int).tolist(),
     })  # fmt: skip
-    keep = sums[[c for c in ("limit", "price_x_limit") if c in sums]]
+    keep = sums[[c for c in ("limit", "granted", "proposed", "price_x_limit") if c in sums]]
     columns, formats = _amount_columns(ctx, keep)
     table = table.assign(**columns)
     grouped = frame.groupby("product", observed=True, sort=False)
@@ -325,9 +332,10 @@ def _distribution(ctx: ReportContext, frame: pd.DataFrame, column: str, order: l
         share: (sums["n"] / total if total else sums["n"] * 0.0).tolist(),
     })  # fmt: skip
     formats = {customers: NumFmt.INT, share: NumFmt.SHARE}
-    if "limit" in sums:
-        header = ctx.t("strategy.col.limit")
-        table[header], formats[header] = (sums["limit"] / _WAN).tolist(), NumFmt.AMOUNT
+    for key in ("granted", "proposed"):
+        if key in sums:
+            header = ctx.t(f"strategy.col.{key}")
+            table[header], formats[header] = (sums[key] / _WAN).tolist(), NumFmt.AMOUNT
     if column == "collateral_required" and "short" in frame:
         header = ctx.t("strategy.col.short")
         short = frame.groupby(column, observed=True)["short"].sum().reindex(order, fill_value=0)
@@ -391,11 +399,11 @@ def _reasons(ctx: ReportContext, frame: pd.DataFrame, kind: str) -> Table:
 
 
 def _programmes_table(ctx: ReportContext, frame: pd.DataFrame) -> Table:
-    """Members, approved members and their total limit per programme; ``programmes`` holds
+    """Members, approved members and their granted limits per programme; ``programmes`` holds
     comma-joined ids, split once per distinct list."""
     keys = ["programmes", "decision"]
     grouped = frame.groupby(keys, observed=True)
-    sums = grouped["limit"].sum() if "limit" in frame else grouped.size() * 0.0
+    sums = grouped["granted"].sum() if "granted" in frame else grouped.size() * 0.0
     rows: dict[str, list[float]] = {}
     for (text, decision), n in grouped.size().items():
         for pid in filter(None, str(text).split(",")):
@@ -404,7 +412,8 @@ def _programmes_table(ctx: ReportContext, frame: pd.DataFrame) -> Table:
             row[1] += n if decision == "approve" else 0
             row[2] += float(sums[(text, decision)])
     ids = _order(_codes_in(ctx, "programme"), list(rows))
-    cols = {k: ctx.t(f"strategy.col.{k}") for k in ("programme", "members", "approved", "limit")}
+    cols = {k: ctx.t(f"strategy.col.{k}") for k in ("programme", "members", "approved")}
+    cols["limit"] = ctx.t("strategy.col.granted")
     table = pd.DataFrame({
         cols["programme"]: [_label(ctx, f"programme:{p}") for p in ids],
         cols["members"]: [int(rows[p][0]) for p in ids],
@@ -461,7 +470,7 @@ def limits_chart(names: Sequence[str], wan: Sequence[float], title: str, *, unit
 
 def _limits(ctx: ReportContext, table: Table) -> Chart:
     names = table.frame.iloc[:, 0].tolist()
-    wan = [round(float(v), 2) for v in table.frame[ctx.t("strategy.col.limit")].fillna(0.0)]
+    wan = [round(float(v), 2) for v in table.frame[ctx.t("strategy.col.granted")].fillna(0.0)]
     title, unit = ctx.t("strategy.chart.limits"), ctx.t("unit.wan_yuan")
     option = limits_chart(names, wan, title, unit=unit)
     values = [v or 0.0 for v in option["series"][0]["data"]]

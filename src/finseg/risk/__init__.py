@@ -11,6 +11,7 @@ Pure functions of arrays and frames (see ``docs/risk.md`` and domain.md §6, §7
 
 from __future__ import annotations
 
+from finseg.risk._basis import EXPERT_FIELDS, RatingBasis, rating_basis
 from finseg.risk._calibration_tests import (
     CalibrationTest,
     HosmerLemeshow,
@@ -62,6 +63,7 @@ from finseg.risk._validation import grade_validation, oof_metrics, psi_summary
 __all__ = [
     "ADJUSTMENTS",
     "CONFIDENCE",
+    "EXPERT_FIELDS",
     "EXPERT_INPUTS",
     "EXPERT_MODEL_ID",
     "PD_FLOOR",
@@ -76,6 +78,7 @@ __all__ = [
     "GradeBand",
     "HosmerLemeshow",
     "MasterScale",
+    "RatingBasis",
     "RiskPolicy",
     "ScoreScaling",
     "ScorecardModel",
@@ -107,6 +110,7 @@ __all__ = [
     "psi_band",
     "psi_from_shares",
     "psi_summary",
+    "rating_basis",
     "risk_stage",
     "shift_pd",
 ]

@@ -22,6 +22,7 @@ from pydantic import Field
 
 from finseg._config_base import _doc, _Section
 from finseg.exceptions import UserError
+from finseg.risk._basis import EXPERT_FIELDS, rating_basis
 from finseg.risk._expert import ExpertModel, ExpertRules, ScoreScaling, points_from_pd
 from finseg.risk._master_scale import MasterScale, default_master_scale
 
@@ -86,6 +87,16 @@ class RiskPolicy(_Section):
         default_factory=ExpertRules,
         description=_doc("专家模型（无违约历史时使用）", "Expert model (used without a champion)"),
     )
+    fallback_share: float = Field(
+        0.5,
+        ge=0,
+        lt=1,
+        description=_doc(
+            "评级依据：训练模型的特征缺失比例超过此值时，评级记为 fallback（保守默认）",
+            "Rating basis: a customer missing more than this share of a trained model's "
+            "characteristics is rated on a fallback basis",
+        ),
+    )
     training: TrainingPolicy = Field(
         default_factory=TrainingPolicy,
         description=_doc(
@@ -117,7 +128,8 @@ def risk_stage(
     model_id: str = EXPERT_MODEL_ID,
     features: list[str] | None = None,
 ) -> pd.DataFrame:
-    """``df`` with ``pd``, ``score``, ``grade``, ``reason_1..3`` and ``risk_model`` added.
+    """``df`` with ``pd``, ``score``, ``grade``, ``reason_1..3``, ``risk_model``,
+    ``rating_basis`` and ``rating_missing`` added.
 
     ``model`` (with its ``features``) is a trained estimator, e.g. the workspace champion;
     without one the expert model grades.
@@ -125,8 +137,10 @@ def risk_stage(
     cfg = cfg or RiskPolicy()
     if model is None:
         scored = ExpertModel(cfg.expert, cfg.scaling).predict_frame(df)
+        basis = rating_basis(df, EXPERT_FIELDS, principal="altman_z2")
     else:
         scored = _model_scores(df, model, features or [], cfg)
+        basis = rating_basis(df, features or [], fallback_share=cfg.fallback_share)
     defaulted = (
         df["loan_classification"].astype("string").isin(_DEFAULTED).fillna(False).to_numpy(bool)
         if "loan_classification" in df
@@ -136,5 +150,6 @@ def risk_stage(
     grades = cfg.master_scale.grade(scored["pd"].to_numpy(), default=defaulted)
     scored.insert(2, "grade", pd.array(grades, dtype="str"))
     scored["risk_model"] = model_id
+    scored[["rating_basis", "rating_missing"]] = basis
     added = [c for c in scored.columns]
     return pd.concat([df.drop(columns=[c for c in added if c in df]), scored], axis=1)

@@ -23,9 +23,10 @@ from finseg.rules._columns import (
     ColumnKind,
     known_columns,
 )
-from finseg.rules._compile import Rule, compile_rule
+from finseg.rules._compile import Rule, RuleLiteral, compile_rule
 from finseg.rules._config import (
     COLUMNS_CONTEXT_KEY,
+    VOCAB_CONTEXT_KEY,
     DecisionRowConfig,
     DecisionTableConfig,
     RuleConfig,
@@ -33,6 +34,7 @@ from finseg.rules._config import (
 )
 from finseg.rules._errors import DecisionTableError, RuleError
 from finseg.rules._evaluate import evaluate
+from finseg.rules._literals import check_literals
 from finseg.rules._table import DecisionTable, HitPolicy, TableRow
 
 __all__ = [
@@ -41,6 +43,7 @@ __all__ = [
     "RISK_COLUMNS",
     "SEGMENT_COLUMNS",
     "STRATEGY_COLUMNS",
+    "VOCAB_CONTEXT_KEY",
     "ColumnKind",
     "DecisionRowConfig",
     "DecisionTable",
@@ -50,7 +53,9 @@ __all__ = [
     "Rule",
     "RuleConfig",
     "RuleError",
+    "RuleLiteral",
     "TableRow",
+    "check_literals",
     "check_rule",
     "compile_rule",
     "evaluate",

@@ -90,6 +90,9 @@ class Checker:
     def __init__(self, columns: Mapping[str, ColumnKind]) -> None:
         self.columns = columns
         self.used: dict[str, ColumnKind] = {}
+        #: ``(column, text, literal node)`` of every text literal compared with a bare column,
+        #: so that a closed vocabulary can check it (``rules.check_literals``).
+        self.literals: list[tuple[str, str, exp.Expression]] = []
 
     def check(self, node: exp.Expression) -> Typed:
         handler = _HANDLERS.get(type(node))
@@ -134,6 +137,7 @@ class Checker:
     def _common(self, nodes: list[exp.Expression], what: str) -> tuple[Kind, list[exp.Expression]]:
         """The one kind of ``nodes`` (compared or combined), and their DuckDB trees."""
         typed = [self.check(n) for n in nodes]
+        self._note_literals(nodes)
         kinds = {k for k, _ in typed if k is not None}
         outs = [o for _, o in typed]
         if kinds == {_DATE, _TEXT}:  # a date column against ISO date literals
@@ -159,6 +163,18 @@ class Checker:
             )
         return (kinds.pop() if kinds else None), outs
 
+    def _note_literals(self, nodes: list[exp.Expression]) -> None:
+        """Record the text literals compared with exactly one bare column (``x = 'a'``,
+        ``x IN ('a', 'b')``, ``CASE x WHEN 'a' ...``)."""
+        bare = [n.unnest() for n in nodes]
+        columns = [n for n in bare if isinstance(n, exp.Column)]
+        if len(columns) != 1:
+            return
+        name = _column_name(columns[0])
+        self.literals += [
+            (name, n.this, n) for n in bare if isinstance(n, exp.Literal) and n.is_string
+        ]
+
     # -- leaves -----------------------------------------------------------------------------
     def _column(self, node: exp.Column) -> Typed:
         if node.args.get("table") is not None:
@@ -166,7 +182,7 @@ class Checker:
         ident = node.this
         if isinstance(ident, exp.Star):
             raise Reject(node, "'*' is not allowed; name the column", "不允许使用 '*'，请写明列名")
-        name = ident.name if ident.args.get("quoted") else ident.name.lower()
+        name = _column_name(node)
         if name not in self.columns:
             raise Reject(node, *_unknown(name, list(self.columns)))
         self.used[name] = self.columns[name]
@@ -317,6 +333,12 @@ def _grouped(out: exp.Expression) -> exp.Expression:
     exactly the checked tree, whatever its operator precedence."""
     operation = isinstance(out, exp.Binary | exp.Unary | exp.In | exp.Between)
     return exp.Paren(this=out) if operation and not isinstance(out, exp.Paren) else out
+
+
+def _column_name(node: exp.Column) -> str:
+    """A column's name as rules spell it: case-insensitive unless quoted."""
+    ident = node.this
+    return ident.name if ident.args.get("quoted") else ident.name.lower()
 
 
 def _set(value: object) -> bool:

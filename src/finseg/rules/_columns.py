@@ -51,6 +51,8 @@ RISK_COLUMNS: dict[str, ColumnKind] = {
     "reason_2": ColumnKind.TEXT,
     "reason_3": ColumnKind.TEXT,
     "risk_model": ColumnKind.TEXT,
+    "rating_basis": ColumnKind.TEXT,
+    "rating_missing": ColumnKind.TEXT,
 }
 
 #: Columns the segments stage adds (``docs/segments.md``): strategy rules may read them.

@@ -30,7 +30,7 @@ from finseg.rules._errors import RuleError
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["Rule", "compile_rule"]
+__all__ = ["Rule", "RuleLiteral", "compile_rule"]
 
 # Tokens that start a statement or subquery: refused before parsing, at their exact place.
 _STATEMENT_TOKENS = {
@@ -45,6 +45,22 @@ _STATEMENT_TOKENS = {
     ),
 }  # fmt: skip
 _MAX_LENGTH = 10_000
+#: Compiled rules by (name, text, labels) for the default columns: a policy is validated
+#: twice (the second time with its own vocabularies) and its rules are compiled again by the
+#: stages, so the parse is done once per process.  Rules are immutable.
+_CACHE: dict[tuple[str, str, str | None, str | None], Rule] = {}
+_CACHE_SIZE = 4096
+
+
+@dataclass(frozen=True)
+class RuleLiteral:
+    """A text literal compared with a column (``lifecycle_stage = 'growth'``): the column,
+    the value, and the 1-based position and token of the literal in the rule's text."""
+
+    column: str
+    value: str
+    position: int
+    token: str
 
 
 @dataclass(frozen=True)
@@ -64,6 +80,7 @@ class Rule:
     zh: str | None = None
     en: str | None = None
     catch_all: bool = False
+    literals: tuple[RuleLiteral, ...] = field(default=(), repr=False, compare=False)
 
     def label(self, lang: str = "en") -> str:
         """The label in ``lang``, else the other language's, else the name."""
@@ -88,7 +105,21 @@ def compile_rule(
     RuleError
         With the rule's name, the 1-based position, the offending token and the reason.
     """
-    columns = known_columns() if columns is None else columns
+    default = known_columns()
+    if columns is None or columns is default:
+        key = (name, text, zh, en)
+        rule = _CACHE.get(key)
+        if rule is None:
+            if len(_CACHE) >= _CACHE_SIZE:
+                _CACHE.clear()
+            rule = _CACHE[key] = _compile(name, text, default, zh, en)
+        return rule
+    return _compile(name, text, columns, zh, en)
+
+
+def _compile(
+    name: str, text: str, columns: Mapping[str, ColumnKind], zh: str | None, en: str | None
+) -> Rule:
     if not text.strip():
         return Rule(name, text, "TRUE", (), {}, zh, en, catch_all=True)
     if len(text) > _MAX_LENGTH:
@@ -113,7 +144,12 @@ def compile_rule(
     sql = out.sql(dialect="duckdb")
     catch_all = isinstance(tree.unnest(), exp.Boolean) and tree.unnest().this is True
     used = dict(checker.used)
-    return Rule(name, text, sql, tuple(used), used, zh, en, catch_all=catch_all)
+    literals = tuple(
+        RuleLiteral(column, value, start + 1, token)
+        for column, value, node in checker.literals
+        for start, token in [_locate(node, tokens, text)]
+    )
+    return Rule(name, text, sql, tuple(used), used, zh, en, catch_all, literals)
 
 
 def _parse(name: str, text: str) -> tuple[exp.Expression, list[Token]]:

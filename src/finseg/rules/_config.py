@@ -22,13 +22,15 @@ from pydantic import Field, ValidationInfo, model_validator
 from finseg._config_base import _doc, _Section
 from finseg.rules._columns import ColumnKind, known_columns
 from finseg.rules._compile import Rule, compile_rule
+from finseg.rules._literals import VOCAB_CONTEXT_KEY, check_literals
 from finseg.rules._table import DecisionTable, HitPolicy, TableRow
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Collection, Mapping
 
 __all__ = [
     "COLUMNS_CONTEXT_KEY",
+    "VOCAB_CONTEXT_KEY",
     "DecisionRowConfig",
     "DecisionTableConfig",
     "RuleConfig",
@@ -54,16 +56,30 @@ def _columns(info: ValidationInfo | None) -> Mapping[str, ColumnKind]:
     return known_columns()
 
 
+def _vocab(info: ValidationInfo | None) -> Mapping[str, Collection[str]]:
+    context = info.context if info is not None else None
+    if isinstance(context, dict):
+        return context.get(VOCAB_CONTEXT_KEY) or {}
+    return {}
+
+
 def check_rule(
-    name: str, text: str, info: ValidationInfo | None = None, **labels: str | None
+    name: str,
+    text: str,
+    info: ValidationInfo | None = None,
+    columns: Mapping[str, ColumnKind] | None = None,
+    **labels: str | None,
 ) -> Rule:
-    """The validator hook: compile ``text`` against the columns of the validation context.
+    """The validator hook: compile ``text`` against ``columns`` (default: the columns of the
+    validation context) and check its text literals against the context's vocabularies.
 
     Call it from a pydantic validator of any section that holds a rule; the
     :class:`~finseg.rules.RuleError` it raises is a ``ValueError``, so pydantic reports it
     at the rule's place in ``policy.yaml``.
     """
-    return compile_rule(name, text, _columns(info), **labels)
+    rule = compile_rule(name, text, _columns(info) if columns is None else columns, **labels)
+    check_literals(rule, _vocab(info))
+    return rule
 
 
 class RuleConfig(_Section):
@@ -124,7 +140,9 @@ class DecisionTableConfig(_Section):
 
     @model_validator(mode="after")
     def _valid(self, info: ValidationInfo) -> DecisionTableConfig:
-        self._build(_columns(info))
+        vocab = _vocab(info)
+        for row in self._build(_columns(info)).rows:
+            check_literals(row.rule, vocab)
         return self
 
     def _build(self, columns: Mapping[str, ColumnKind]) -> DecisionTable:

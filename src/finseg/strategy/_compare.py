@@ -54,12 +54,13 @@ METRICS: dict[str, tuple[str, str]] = {
     "approve": ("批准", "Approved"),
     "refer": ("转人工", "Referred"),
     "decline": ("拒绝", "Declined"),
-    "limit": ("授信额度合计（元）", "Total limit (CNY)"),
+    "granted": ("批准额度合计（元）", "Granted limits (CNY)"),
+    "proposed": ("转人工拟议额度（元）", "Proposed limits, referred (CNY)"),
     "expected_loss": ("预期损失（元）", "Expected loss (CNY)"),
     "rwa": ("风险加权资产（元）", "RWA (CNY)"),
     "mean_price": ("平均利率（按额度加权）", "Mean price (limit-weighted)"),
 }
-_SUMS = ("customers", "approve", "refer", "decline", "limit", "expected_loss", "rwa")
+_SUMS = ("customers", "approve", "refer", "decline", "granted", "proposed", "expected_loss", "rwa")
 
 
 def redecide(results: pd.DataFrame, policy: Policy, scenario: str) -> pd.DataFrame:
@@ -91,7 +92,8 @@ def segment_summary(
     decided: pd.DataFrame, segment: pd.Series, order: Sequence[str] = ()
 ) -> pd.DataFrame:
     """Per segment (``order`` first, then any other, then :data:`TOTAL`): the customers,
-    approve / refer / decline counts, total limit, expected loss, RWA and the limit-weighted
+    approve / refer / decline counts, the limits granted (approved customers) and proposed
+    (referred customers, not yet granted) apart, expected loss, RWA and the limit-weighted
     mean price of a decided frame.  ``segment`` is aligned with ``decided`` by position."""
     decision = pd.Categorical(decided["decision"], categories=DECISIONS).codes
     limit = decided["limit"].to_numpy(dtype=float)
@@ -101,6 +103,8 @@ def segment_summary(
             "approve": decision == DECISIONS.index("approve"),
             "refer": decision == DECISIONS.index("refer"),
             "decline": decision == DECISIONS.index("decline"),
+            "granted": np.where(decision == DECISIONS.index("approve"), limit, 0.0),
+            "proposed": np.where(decision == DECISIONS.index("refer"), limit, 0.0),
             "limit": limit,
             "expected_loss": decided["expected_loss"].to_numpy(dtype=float),
             "rwa": decided["rwa"].to_numpy(dtype=float),
@@ -115,7 +119,7 @@ def segment_summary(
     with np.errstate(invalid="ignore", divide="ignore"):
         sums["mean_price"] = np.where(sums["limit"] > 0, sums["priced"] / sums["limit"], np.nan)
     sums.index.name = "segment"
-    return sums.drop(columns="priced")[list(METRICS)]
+    return sums.drop(columns=["priced", "limit"])[list(METRICS)]
 
 
 def pick_scenarios(policy: Policy, wanted: Iterable[str] | None = None) -> list[str]:
@@ -163,6 +167,36 @@ def _number(value: Any) -> Any:
     return value if math.isfinite(value) else None
 
 
+def _el_notes(total: dict[str, Any], scenarios: list[str]) -> list[dict[str, str]]:
+    """Why a stressed scenario can show *less* expected loss than the baseline: it approves
+    fewer customers, and the loss of a declined customer is not the bank's."""
+    notes = []
+    base = total.get("baseline")
+    for s in scenarios:
+        t = total[s]
+        if base is None or s == "baseline" or t["expected_loss"] is None:
+            continue
+        if t["expected_loss"] < (base["expected_loss"] or 0) and t["approve"] < base["approve"]:
+            el, base_el = f"{t['expected_loss'] / 1e4:,.0f}", f"{base['expected_loss'] / 1e4:,.0f}"
+            granted = f"{t['granted'] / 1e4:,.0f}", f"{base['granted'] / 1e4:,.0f}"
+            approve, base_approve = f"{t['approve']:,}", f"{base['approve']:,}"
+            zh = (
+                f"情景 {s} 的预期损失（{el} 万元）低于基准情景（{base_el} 万元），"
+                f"是因为批准户数更少（{approve} 户对 {base_approve} 户）、批准额度更低"
+                f"（{granted[0]} 万元对 {granted[1]} 万元）：被拒绝或转人工的客户不再计入，"
+                "并非风险下降。"
+            )
+            en = (
+                f"Scenario {s} shows less expected loss than the baseline ({el} against "
+                f"{base_el}, CNY 10k) because it approves fewer customers ({approve} against "
+                f"{base_approve}) for lower granted limits ({granted[0]} against {granted[1]}, "
+                "CNY 10k): declined and referred customers no longer count — the risk did not "
+                "fall."
+            )
+            notes.append({"scenario": s, "zh": zh, "en": en})
+    return notes
+
+
 def compare_payload(table: pd.DataFrame, policy: Policy, run_id: str) -> dict[str, Any]:
     """:func:`compare_scenarios`' table as strict-JSON data: ``scenarios`` (ids in order),
     ``scenario_names``, ``segments`` (segment → scenario → metrics), ``total``
@@ -179,6 +213,7 @@ def compare_payload(table: pd.DataFrame, policy: Policy, run_id: str) -> dict[st
     return {
         "run_id": run_id,
         "scenarios": scenarios,
+        "notes": _el_notes(total, scenarios),
         "scenario_names": {
             s: {"zh": policy.strategy.scenarios[s].zh, "en": policy.strategy.scenarios[s].en}
             for s in scenarios

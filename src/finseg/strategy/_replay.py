@@ -45,7 +45,7 @@ __all__ = [
 ]
 
 #: The figures a replay compares per segment.
-REPLAY_METRICS = ("approve", "refer", "decline", "limit", "expected_loss", "rwa")
+REPLAY_METRICS = ("approve", "refer", "decline", "granted", "proposed", "expected_loss", "rwa")
 #: Why the model part was computed: code → (zh, en).
 CAUSES: dict[str, tuple[str, str]] = {
     "features": ("客户维度（features）规则有变化", "the features section changed"),
