@@ -118,14 +118,22 @@ def _digest(parts: dict[str, str], table: str | None, files: list[str]) -> str:
     return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
 
 
+def _reader(spark: Any, path: Path) -> Any:
+    """A Parquet dataset: Hive-style ``key=value`` directories are partition columns (e.g. a
+    dataset partitioned by ``as_of_date``); other sub-directories are simply searched."""
+    path = Path(path).resolve()
+    hive = path.is_dir() and any("=" in d.name for d in path.rglob("*") if d.is_dir())
+    reader = spark.read if hive else spark.read.option("recursiveFileLookup", "true")
+    return reader.parquet(str(path))
+
+
 def _read(spark: Any, source: SparkInput) -> Any:
     from pyspark.sql import functions as F
 
     from finseg.engines._spark_ingest import FILE, ROW
 
     try:
-        frame = spark.table(source.table) if source.table else spark.read.parquet(
-            str(Path(source.path).resolve()))  # fmt: skip
+        frame = spark.table(source.table) if source.table else _reader(spark, source.path)
     except Exception as exc:  # an AnalysisException names the table or path
         raise UserError(
             f"{source.describe()}: cannot be read by Spark: {str(exc).splitlines()[0]}",
