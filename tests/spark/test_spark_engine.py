@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -166,6 +167,8 @@ def test_run_record_checksums_and_audit(runs):
     assert mb["status"] == "done" and mb["policy_version"] == ma["policy_version"]
     assert mb["model_ids"] == ma["model_ids"] == ["sc1"]
     assert mb["row_counts"] == ma["row_counts"]
+    assert (b.rating_basis, b.empty_segments) == (a.rating_basis, a.empty_segments)
+    assert sum(b.rating_basis.values()) == N
     assert mb["params"]["engine"] == "spark" and mb["params"]["spark_master"] == "local[2]"
     assert len(mb["params"]["input_parts"]) == PARTS
     parts = [k for k in mb["files"] if k.startswith("results/")]
@@ -178,16 +181,27 @@ def test_run_record_checksums_and_audit(runs):
     assert actions(b.run_id) == actions(a.run_id) and actions(b.run_id)
 
 
-def test_report_and_monitor_read_the_spark_run(runs, capsys):
+def _monitor(ws: Any, baseline: str, current: str) -> dict:
+    target = ws.root / f"monitor-{current}.json"
+    assert main(["monitor", "--baseline", baseline, "--current", current, "--json",
+                 str(target), "--no-drift", "-w", str(ws.root)]) == 0  # fmt: skip
+    payload = json.loads(target.read_text().replace(current, "CURRENT"))
+    payload.pop("timings", None)
+    return payload
+
+
+def test_report_and_monitor_read_the_spark_run(runs, tmp_path):
+    """The report renders from the dataset, and monitoring a year on gives the same figures
+    whether the current run came from pandas or from Spark."""
     ws, a, b = runs["ws"], runs["pandas"], runs["spark"]
     assert main(["report", b.run_id, "--format", "xlsx", "-w", str(ws.root)]) == 0
     assert (b.run_dir / "report.xlsx").is_file()
-    target = ws.root / "monitor.json"
-    assert main(["monitor", "--baseline", a.run_id, "--current", b.run_id, "--json",
-                 str(target), "--no-drift", "-w", str(ws.root)]) == 0  # fmt: skip
-    payload = json.loads(target.read_text())
-    assert payload["current_run_id"] == b.run_id
-    assert (payload["customers"]["common"], payload["customers"]["left"]) == (N, 0)
+    earlier = tmp_path / "earlier.parquet"
+    generate_portfolio(3000, seed=21, as_of=date(2024, 12, 31)).to_parquet(earlier, index=False)
+    base = run_pipeline(ws, earlier).run_id
+    from_pandas, from_spark = _monitor(ws, base, a.run_id), _monitor(ws, base, b.run_id)
+    assert from_spark["customers"]["common"] == 3000
+    assert from_spark == from_pandas
 
 
 def test_the_cli_runs_the_spark_engine(spark, tmp_path, capsys):
