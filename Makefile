@@ -12,7 +12,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[test,dev]"
+	$(BIN)/python -m pip install --quiet -e ".[test,dev,spark]"
 	rm -f $(VENV)/.installed-* && touch $@
 
 install: $(STAMP)
@@ -21,15 +21,18 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/finseg demo --workspace demo-workspace
 
-## test: install the test extras and system test tools where possible, run the suite
+## test: install the test extras and system test tools where possible, run the suite; the
+## Spark engine's tests run in their own invocation (one SparkSession, started once)
 test: $(STAMP)
 	-@bash scripts/test-deps.sh
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not spark"
+	$(BIN)/python -m pytest -m spark
 
 ## test-all: also the slow tests (real-data validation, large files)
 test-all: $(STAMP)
 	-@bash scripts/test-deps.sh
-	FINSEG_SLOW=1 $(BIN)/python -m pytest
+	FINSEG_SLOW=1 $(BIN)/python -m pytest -m "not spark"
+	FINSEG_SLOW=1 $(BIN)/python -m pytest -m spark
 
 ## bench: speed and memory benchmarks; results go to docs/benchmarks.md
 bench: $(STAMP)

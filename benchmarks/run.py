@@ -186,6 +186,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, help="runs per case (default 1)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the sample portfolio")
     parser.add_argument("--case", action="append", help="run only this case (repeatable)")
+    parser.add_argument(
+        "--spark", action="store_true", help="also the Spark engine (benchmarks/spark_run.py)"
+    )
     return parser.parse_args(argv)
 
 
@@ -216,6 +219,12 @@ def main(argv: list[str] | None = None) -> int:
             verify_bench.publish(section, args.write, verify_bench.HEADING)
     if (args.case and "review" in args.case) or (not args.case and not args.quick):
         run_review(args)
+    if args.spark:  # its own section of the doc (needs pyspark and Java)
+        import spark_run
+
+        sizes = ["--sizes", "20000", "--pandas", "20000"] if args.quick else []
+        write = ["--write", str(args.write)] if args.write else []
+        spark_run.main(["--workdir", str(args.workdir), *sizes, *write])
     return 0
 
 

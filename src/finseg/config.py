@@ -19,7 +19,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -52,6 +52,7 @@ __all__ = [
     "Policy",
     "PolicyProblem",
     "Settings",
+    "SparkSettings",
     "Unit",
     "check_policy_text",
     "load_policy",
@@ -75,6 +76,50 @@ DEFAULT_DATABASE_URL = "sqlite:///finseg.db"
 
 def _doc(zh: str, en: str) -> str:
     return f"{zh} / {en}"
+
+
+class SparkSettings(BaseModel):
+    """The ``[spark]`` table of ``finseg.toml``: how ``finseg run --engine spark`` reaches
+    Spark (see ``docs/scale.md``).
+
+    >>> SparkSettings(conf={"spark.executor.memory": "8g"}).master
+    'local[*]'
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    master: str = Field(
+        "local[*]",
+        description=_doc(
+            "Spark 主节点：local[*]（本机全部核）、spark://主机:7077、yarn，或 Spark Connect "
+            "地址 sc://主机:15002",
+            "Spark master: local[*] (all cores of this machine), spark://host:7077, yarn, or a "
+            "Spark Connect address sc://host:15002",
+        ),
+    )
+    app_name: str = Field(
+        "finseg",
+        description=_doc("Spark 应用名（集群界面中显示）", "Spark application name (shown in the "
+                         "cluster UI)"),
+    )  # fmt: skip
+    conf: dict[str, str] = Field(
+        default_factory=dict,
+        description=_doc(
+            '其他 Spark 配置，键须以 spark. 开头，如 "spark.executor.memory" = "8g"；'
+            "命令行 --spark-conf 键=值 优先",
+            "Further Spark options, keys starting with spark., e.g. "
+            '"spark.executor.memory" = "8g"; --spark-conf KEY=VALUE on the command line '
+            "overrides them",
+        ),
+    )
+
+    @field_validator("conf")
+    @classmethod
+    def _spark_keys(cls, conf: dict[str, str]) -> dict[str, str]:
+        bad = [k for k in conf if not k.startswith("spark.")]
+        if bad:
+            raise ValueError(f"keys must start with 'spark.': {', '.join(bad)}")
+        return conf
 
 
 class Settings(BaseModel):
@@ -136,6 +181,13 @@ class Settings(BaseModel):
         description=_doc(
             "`finseg login` 发放的个人令牌有效小时数；到期后须重新登录",
             "Hours a personal token from `finseg login` stays valid; then log in again",
+        ),
+    )
+    spark: SparkSettings = Field(
+        default_factory=SparkSettings,
+        description=_doc(
+            "Spark 引擎（finseg run --engine spark）的设置，见 [spark] 表",
+            "Settings of the Spark engine (finseg run --engine spark), the [spark] table",
         ),
     )
 
@@ -241,6 +293,12 @@ def settings_markdown() -> str:
     """
     rows = ["| key | default | description |", "|---|---|---|"]
     for name, info in Settings.model_fields.items():
+        if name == "spark":  # a table: its own row, then one per key
+            rows.append(f"| `spark` | `[spark]` | {info.description} |")
+            for key, sub in SparkSettings.model_fields.items():
+                default = "{}" if sub.default_factory is not None else sub.default
+                rows.append(f"| `spark.{key}` | `{default}` | {sub.description} |")
+            continue
         default = info.default.value if isinstance(info.default, StrEnum) else info.default
         if isinstance(default, bool):
             default = str(default).lower()

@@ -73,6 +73,7 @@ __all__ = [
     "champion_id",
     "file_sha256",
     "partial_dir",
+    "policy_status_of",
     "recover_runs",
     "run_pipeline",
     "run_stages",
@@ -139,10 +140,12 @@ class RunResult:
     rating_basis: dict[str, int] = field(default_factory=dict)
     #: ``"draft"`` when the run used a policy version that is not the active one.
     policy_status: str = "active"
+    #: ``results.parquet``, or the Parquet dataset directory of a Spark run
+    results_name: str = RESULTS
 
     @property
     def results(self) -> Path:
-        return self.run_dir / RESULTS
+        return self.run_dir / self.results_name
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -233,6 +236,18 @@ def _clean_stale(ws: Workspace, stale: list[str]) -> None:
     for run_id in stale:
         for leftover in _leftovers(ws, run_id):
             shutil.rmtree(leftover, ignore_errors=True)
+
+
+def policy_status_of(session: Any, policy_id: int) -> str:
+    """``"active"`` or ``"draft"`` for the policy version a run uses.  What-if runs on a draft
+    are allowed (marked draft wherever they show); an active version is used only with its
+    activation in the audit log (docs/security.md)."""
+    version = session.get(PolicyVersion, policy_id)
+    if version.status is not PolicyStatus.ACTIVE:
+        return "draft"
+    require_evidence(session, "policy_version", policy_id, "activate",
+                     {"status": "active", "sha256": version.sha256})  # fmt: skip
+    return "active"
 
 
 def recover_runs(ws: Workspace) -> list[str]:
@@ -384,12 +399,7 @@ def run_pipeline(
     recover_runs(ws)
     with transaction(engine) as s:
         policy_id = record_policy_version(s, policy_text, name=policy.name.en, actor=actor)
-        # What-if runs on a draft are allowed; they are marked draft wherever they show.
-        version = s.get(PolicyVersion, policy_id)
-        active = version.status is PolicyStatus.ACTIVE
-        if active:  # an active policy only with its activation in the audit log
-            require_evidence(s, "policy_version", policy_id, "activate",
-                             {"status": "active", "sha256": version.sha256})  # fmt: skip
+        status = policy_status_of(s, policy_id)
         # Expert adjustments in force on this (UTC) day apply; recorded with the run.
         today = datetime.now(UTC).date()
         params = {
@@ -397,7 +407,7 @@ def run_pipeline(
             "finseg": __version__,
             "overrides_on": today.isoformat(),
             "scenario": scenario,
-            "policy_status": "active" if active else "draft",
+            "policy_status": status,
         }
         run_id = start_run(
             s,

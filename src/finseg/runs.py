@@ -34,6 +34,7 @@ __all__ = [
     "FileCheck",
     "RunFileError",
     "policy_status",
+    "read_results",
     "read_run_file",
     "report_run",
     "run_json",
@@ -211,6 +212,37 @@ def policy_status(params: dict[str, Any] | None) -> str:
     return "draft" if (params or {}).get("policy_status") == "draft" else "active"
 
 
+#: The results of a Spark run: a Parquet dataset directory (:mod:`finseg.engines.spark`).
+_DATASET = "results"
+
+
+def _dataset(ws: Workspace, run_id: str, meta: dict[str, Any]) -> pd.DataFrame | None:
+    """The Parquet dataset of a Spark run, every part file verified against the checksum the
+    run recorded (a part added, changed or missing is refused), read by DuckDB with the
+    pandas dtypes the run recorded; ``None`` for a run without one."""
+    run_dir = ws.runs_dir / run_id
+    if not (run_dir / _DATASET).is_dir():
+        return None
+    from finseg.engines._frames import DTYPES, read_dataset
+
+    files = meta.get("files") or {}
+    present = {p.relative_to(run_dir).as_posix() for p in (run_dir / _DATASET).rglob("*")
+               if p.is_file()}  # fmt: skip
+    for name in sorted(present | {n for n in files if n.startswith(f"{_DATASET}/")}):
+        _verified(run_id, run_dir / name, files.get(name), bytes)
+    record = run_json(ws, run_id, DTYPES, meta)
+    return read_dataset(run_dir / _DATASET, record).reset_index(drop=True)
+
+
+def read_results(ws: Workspace, run_id: str, meta: dict[str, Any] | None = None) -> Any:
+    """The verified results table of finished run ``run_id``: ``results.parquet`` of a pandas
+    run, or the Parquet dataset of a Spark run — the same frame either engine; ``None`` when
+    the run has neither."""
+    meta = meta if meta is not None else run_metadata(ws, run_id)
+    dataset = _dataset(ws, run_id, meta)
+    return dataset if dataset is not None else read_run_file(ws, run_id, RESULTS, meta, _parquet)
+
+
 def run_metadata(ws: Workspace, run_id: str) -> dict[str, Any]:
     """The ``runs`` row of ``run_id`` as plain data, with its policy version."""
     with read_session(ws.engine()) as s:
@@ -253,7 +285,7 @@ def run_results(
     meta = run_metadata(ws, run_id)
     en, zh = purpose
     done = meta["status"] == RunStatus.DONE.value
-    results = read_run_file(ws, run_id, RESULTS, meta, _parquet) if done else None
+    results = read_results(ws, run_id, meta) if done else None
     if results is None:
         raise UserError(
             f"run {run_id} is {meta['status']} and has no results{' ' + en if en else ''}",
@@ -303,7 +335,7 @@ def report_run(ws: Workspace, run_id: str, lang: str, formats: list[str]) -> dic
             f"运行 {run_id} 的状态为 {meta['status']}，只有已完成的运行才能生成报告",
         )
     run_dir = ws.runs_dir / run_id
-    results = read_run_file(ws, run_id, RESULTS, meta, _parquet)
+    results = read_results(ws, run_id, meta)
     quality = run_json(ws, run_id, QUALITY, meta)
     if results is None or quality is None:
         raise UserError(

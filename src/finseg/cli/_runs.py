@@ -13,6 +13,7 @@ from rich.table import Table
 
 from finseg.cli._app import LangOption, app, check_lang, err, out, parse_date
 from finseg.cli._workspace import WorkspaceOption
+from finseg.exceptions import UserError
 
 __all__ = ["StageProgress"]
 
@@ -55,7 +56,14 @@ class StageProgress:
 
 @app.command("run")
 def run_command(
-    data: Annotated[Path, typer.Option("--data", help="Customer file to run / 客户数据文件")],
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            "--data",
+            help="Customer file to run; with --engine spark a Parquet dataset directory / "
+            "客户数据文件（Spark 引擎：Parquet 数据集目录）",
+        ),
+    ] = None,
     workspace: WorkspaceOption = Path("."),
     as_of: Annotated[
         str | None,
@@ -75,13 +83,29 @@ def run_command(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON object / 输出 JSON")
     ] = False,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine", help="pandas (one process, default) or spark / 计算引擎：pandas 或 spark"
+        ),
+    ] = "pandas",
+    table: Annotated[
+        str | None,
+        typer.Option("--table", help="Spark engine: a Hive table db.name / Spark 引擎：Hive 表"),
+    ] = None,
+    spark_conf: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--spark-conf",
+            help="Spark engine: KEY=VALUE over finseg.toml [spark] (repeatable) / Spark 配置",
+        ),
+    ] = None,
 ) -> None:
     """Run the pipeline over a file and record the run / 运行客户细分流程.
 
     No login needed; the run records the logged-in user when there is one.
     """
     from finseg.cli._login import optional_actor
-    from finseg.pipeline import run_pipeline
     from finseg.store import SYSTEM
     from finseg.workspace import open_workspace
 
@@ -90,8 +114,8 @@ def run_command(
     person = optional_actor(ws)
     actor = person.name if person is not None else SYSTEM
     with StageProgress(ws.settings.progress and not as_json) as progress:
-        result = run_pipeline(ws, data, as_of=day, progress=progress, scenario=scenario,
-                              actor=actor)  # fmt: skip
+        result = _run(ws, engine, data, table, spark_conf or [], day, progress, scenario,
+                      actor)  # fmt: skip
     ws.close()
     if as_json:
         typer.echo(json.dumps(result.as_json(), ensure_ascii=False))
@@ -139,6 +163,34 @@ def _scenario(scenario: str | None, zh: bool) -> str:
     if not scenario:
         return "—"
     return _SCENARIOS.get(scenario, scenario) if zh else scenario
+
+
+def _run(ws, engine, data, table, spark_conf, day, progress, scenario, actor):
+    """The run on the chosen engine (the CLI face of both)."""
+    from finseg.engines import ENGINES
+
+    if engine not in ENGINES:
+        raise UserError(
+            f"--engine {engine!r}: expected one of {', '.join(ENGINES)}",
+            f"--engine {engine!r}：应为 {'、'.join(ENGINES)} 之一",
+        )
+    if engine == "spark":
+        from finseg.engines._session import parse_conf
+        from finseg.engines.spark import SparkInput, run_spark
+
+        conf = parse_conf(spark_conf)
+        return run_spark(ws, SparkInput(data, table), as_of=day, progress=progress,
+                         scenario=scenario, conf=conf, actor=actor)  # fmt: skip
+    if table is not None or spark_conf:
+        raise UserError(
+            "--table and --spark-conf need --engine spark",
+            "--table 与 --spark-conf 仅用于 --engine spark",
+        )
+    if data is None:
+        raise UserError("--data: a customer file is required", "--data：必须指定客户数据文件")
+    from finseg.pipeline import run_pipeline
+
+    return run_pipeline(ws, data, as_of=day, progress=progress, scenario=scenario, actor=actor)
 
 
 @runs_app.command("list")

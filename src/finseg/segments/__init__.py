@@ -7,7 +7,7 @@ from finseg.segments._overrides import apply_overrides, override_choices
 from finseg.segments._policy import DEFAULT_TAXONOMY, SegmentDef, SegmentsPolicy
 from finseg.segments._stability import membership_stability
 from finseg.segments._stage import DIMENSIONS, SEGMENT_COLUMNS, segment_key, segments_stage
-from finseg.segments._validation import segment_validation
+from finseg.segments._validation import segment_validation, validation_from_segments
 
 __all__ = [
     "DEFAULT_TAXONOMY",
@@ -21,4 +21,5 @@ __all__ = [
     "segment_key",
     "segment_validation",
     "segments_stage",
+    "validation_from_segments",
 ]

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2_contingency, fisher_exact
 
-__all__ = ["segment_validation"]
+__all__ = ["segment_validation", "validation_from_segments"]
 
 _EXPOSURE = ("outstanding_loans", "requested_amount")
 
@@ -72,12 +72,26 @@ def segment_validation(df: pd.DataFrame, min_size: int = 30) -> dict[str, Any]:
     where outcomes are known, ``default_12m``; exposure from ``outstanding_loans`` or
     ``requested_amount``).  Strict-JSON-ready."""
     by = _per_segment(df, min_size)
-    result: dict[str, Any] = {"segments": _records(by), "min_segment_size": min_size}
+    explained = None
     pd_ = pd.to_numeric(df.get("pd"), errors="coerce")
     if pd_ is not None and pd_.notna().sum() > 1 and pd_.var() > 0:
         means = df.assign(_p=pd_).groupby(df["segment"].astype("string"))["_p"]
         between = (means.transform("mean") - pd_.mean()) ** 2
-        result["pd_variance_explained"] = float(between.sum() / ((pd_ - pd_.mean()) ** 2).sum())
+        explained = float(between.sum() / ((pd_ - pd_.mean()) ** 2).sum())
+    return validation_from_segments(by, min_size, explained)
+
+
+def validation_from_segments(
+    by: pd.DataFrame, min_size: int, explained: float | None = None
+) -> dict[str, Any]:
+    """The validation figures from the per-segment table ``by`` (index: segment, in report
+    order; columns ``n``, ``mean_pd``, ``pd_std``, optionally ``defaults``, ``known`` and
+    ``exposure``, then ``share``, ``odr`` where outcomes are known, ``too_small``) and the
+    share of PD variance explained; what an engine that aggregates the book elsewhere (Spark)
+    hands over instead of the rows."""
+    result: dict[str, Any] = {"segments": _records(by), "min_segment_size": min_size}
+    if explained is not None:
+        result["pd_variance_explained"] = explained
     if "defaults" in by and (by["known"] > 0).sum() >= 2:
         used = by[by["known"] > 0]
         table = np.column_stack([used["defaults"], used["known"] - used["defaults"]])
