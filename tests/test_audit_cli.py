@@ -112,10 +112,11 @@ def test_export_is_json_lines_with_the_chain_and_anchors_a_later_verify(ws, caps
     assert rows[-1]["action"] == "override.approve" and rows[-1]["after"]["decided_by"] == "wang"
     assert _verify(ws, capsys, "--anchor", str(out))[0] == 0
     # removing the newest row leaves a valid (shorter) chain: only the anchor shows it
-    _sql(ws, "DROP TRIGGER audit_log_no_delete", "DELETE FROM audit_log WHERE id = 5")
+    newest = _rows(ws)
+    _sql(ws, "DROP TRIGGER audit_log_no_delete", f"DELETE FROM audit_log WHERE id = {newest}")
     assert _verify(ws, capsys)[0] == 0
     code, text = _verify(ws, capsys, "--anchor", str(out))
-    assert code == 2 and "audit row 5, exported in" in text and "is missing" in text
+    assert code == 2 and f"audit row {newest}, exported in" in text and "is missing" in text
 
 
 def test_direct_update_of_an_override_is_refused_at_the_next_run(ws, sample, capsys) -> None:
