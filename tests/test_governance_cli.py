@@ -289,9 +289,20 @@ def test_a_policy_draft_needs_an_author_and_another_admin(ws, monkeypatch, capsy
     workbook = ws / "marketing.xlsx"
     assert main(["export", "marketing", "--run", run["run_id"], "--out", str(workbook),
                  "-w", str(ws)]) == 0  # fmt: skip
-    for path in (ws / "runs" / run["run_id"] / "report.xlsx", workbook):
+    scenarios = ws / "scenarios.xlsx"
+    assert main(["scenarios", "compare", "--run", run["run_id"], "--out", str(scenarios),
+                 "-w", str(ws)]) == 0  # fmt: skip
+    for path in (ws / "runs" / run["run_id"] / "report.xlsx", workbook, scenarios):
         first = pd.read_excel(path, sheet_name=0, header=None, engine="calamine")
         assert first.astype(str).apply(lambda c: c.str.contains("DRAFT POLICY")).any().any()
+    # and every JSON export of the run says so
+    for name, argv in (
+        ("s.json", ["scenarios", "compare", "--run", run["run_id"]]),
+        ("v.json", ["segments", "validate", "--run", run["run_id"]]),
+        ("a.json", ["allocate", "--run", run["run_id"], "--budget", "1e8"]),
+    ):
+        assert main([*argv, "--json", str(ws / name), "-w", str(ws)]) == 0
+        assert json.loads((ws / name).read_text(encoding="utf-8"))["policy_status"] == "draft"
     draft = next(v for v in _versions(ws, capsys) if v["status"] == "draft")
     login_as(ws, "root")  # an admin cannot activate a draft no one has submitted
     assert main(["policy", "activate", str(draft["id"]), "-w", str(ws)]) == 2

@@ -104,6 +104,12 @@ def test_watch_list_size_and_excel_headers(tmp_path):
     ]
     assert sheet["客户编号 / Customer ID"].tolist() == ["c", "b"]
     assert sheet["命中规则 / Rules fired"][0].startswith("downgrade_2_notches, ")
+    # a what-if run on a draft policy: the banner opens the sheet, the table follows it
+    banner = "DRAFT POLICY — what-if only"
+    marked = write_watchlist(w["watchlist"], tmp_path / "draft.xlsx", banner)
+    assert pd.read_excel(marked, engine="calamine", header=None).iloc[0, 0] == banner
+    table = pd.read_excel(marked, engine="calamine", header=1)
+    assert table["客户编号 / Customer ID"].tolist() == ["c", "b"]
     assert [p.name for p in path.parent.iterdir()] == ["watch.xlsx"]
 
 

@@ -62,6 +62,7 @@ class _Book:
     budget: float
     results: pd.DataFrame | None = None
     run_id: str | None = None
+    policy_status: str = "active"  # "draft": a what-if run on a policy not yet activated
 
 
 def _one_source(input_: Path | None, run: str | None) -> None:
@@ -88,7 +89,7 @@ def _budget(budget: float | None, policy: AllocationPolicy) -> float:
 def _load(workspace: Path, input_: Path | None, run: str | None, budget: float | None) -> _Book:
     """The book and policy of ``--input`` (the workspace policy) or ``--run`` (the run's)."""
     from finseg.allocation import STRATEGY_COLUMNS, read_book, results_book
-    from finseg.runs import run_policy, run_results
+    from finseg.runs import run_metadata, run_policy, run_results
     from finseg.workspace import open_workspace
 
     _one_source(input_, run)
@@ -101,7 +102,8 @@ def _load(workspace: Path, input_: Path | None, run: str | None, budget: float |
                               ("to allocate", "无法分配"))  # fmt: skip
         policy = run_policy(ws, run).allocation
         amount = _budget(budget, policy)
-        return _Book(results_book(results, f"run {run}"), policy, amount, results, run)
+        status = run_metadata(ws, run)["policy_status"]
+        return _Book(results_book(results, f"run {run}"), policy, amount, results, run, status)
     finally:
         ws.close()
 
@@ -235,7 +237,11 @@ def allocate_command(
     with err.status("求解中 / solving…"):
         result = allocate(loaded.book, loaded.policy, loaded.budget,
                           str(mode or loaded.policy.mode), with_baselines)  # fmt: skip
-    summary = result.summary if run is None else {"run_id": run, **result.summary}
+    summary = (
+        result.summary
+        if run is None
+        else {"run_id": run, "policy_status": loaded.policy_status, **result.summary}
+    )
     if out_path is not None:
         table = result.frame
         if loaded.results is not None:

@@ -69,7 +69,10 @@ def monitor_command(
         with atomic_target(json_path) as tmp:
             tmp.write_text(to_json(payload) + "\n", encoding="utf-8")
     if watchlist is not None:
-        write_watchlist(payload["warnings"]["watchlist"], watchlist)
+        from finseg.reporting._context import DRAFT_BANNER
+
+        banner = DRAFT_BANNER if payload.get("policy_status") == "draft" else None
+        write_watchlist(payload["warnings"]["watchlist"], watchlist, banner)
     _print(payload, zh)
     for label, target in (("JSON", json_path), ("Excel", watchlist)):
         if target is not None:

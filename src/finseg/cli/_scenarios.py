@@ -52,6 +52,7 @@ def scenarios_payload(ws: Any, run_id: str, scenarios: str | None) -> tuple[dict
     table = compare_scenarios(results, policy, chosen)
     payload = compare_payload(table, policy, run_id)
     payload["run_scenario"] = (meta.get("params") or {}).get("scenario")
+    payload["policy_status"] = meta.get("policy_status", "active")  # "draft": a what-if run
     return payload, table
 
 
@@ -166,6 +167,10 @@ def _workbook(path: Path, payload: dict[str, Any], table: pd.DataFrame) -> None:
     facts = [("运行 / Run", payload["run_id"]),
              ("运行情景 / Run scenario", str(payload.get("run_scenario") or "—"))]  # fmt: skip
     facts += [("说明 / Note", f"{n['zh']} / {n['en']}") for n in payload.get("notes", [])]
+    if payload.get("policy_status") == "draft":
+        from finseg.reporting._context import DRAFT_BANNER
+
+        facts.insert(0, ("草案策略 / DRAFT POLICY", DRAFT_BANNER))
     write_workbook(path, title, facts, [
         Sheet(("情景比较", "Comparison"), title, wide.reset_index(drop=True), headers, kinds),
         Sheet(("明细", "Long"), title, table, long_headers, long_kinds),

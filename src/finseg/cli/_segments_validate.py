@@ -52,7 +52,10 @@ def segments_payload(ws: Any, run_id: str, compare: str | None = None) -> dict[s
 
     results = _results(ws, run_id)
     policy = run_policy(ws, run_id).segments
+    from finseg.runs import run_metadata
+
     payload: dict[str, Any] = {"run_id": run_id}
+    payload["policy_status"] = run_metadata(ws, run_id)["policy_status"]  # "draft": what-if
     payload |= segment_validation(results, policy.min_segment_size)
     payload["names"] = {s.id: {"zh": s.zh, "en": s.en} for s in policy.taxonomy}
     if compare is not None:

@@ -168,6 +168,7 @@ def monitor_payload(
     payload["statement_dates"] = {"baseline": dates[0], "current": dates[1]}
     payload["changes"] = changes
     payload["baseline_rescored"] = effect is not None
+    payload["policy_status"] = run_metadata(ws, current)["policy_status"]  # "draft": what-if
     payload["model_effect"] = effect
     return payload
 

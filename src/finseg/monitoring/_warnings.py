@@ -140,8 +140,11 @@ def _watchlist(
     return rows
 
 
-def write_watchlist(watchlist: list[dict[str, Any]], path: Path | str) -> Path:
-    """Write the watch list to an Excel workbook (XlsxWriter), headers ``中文 / English``.
+def write_watchlist(
+    watchlist: list[dict[str, Any]], path: Path | str, banner: str | None = None
+) -> Path:
+    """Write the watch list to an Excel workbook (XlsxWriter), headers ``中文 / English``;
+    ``banner`` (the draft-policy warning of a what-if run) opens the sheet when given.
 
     The file is written atomically: a failed write leaves no partial workbook.
     """
@@ -155,15 +158,20 @@ def write_watchlist(watchlist: list[dict[str, Any]], path: Path | str) -> Path:
         head = book.add_format({"bold": True, "bg_color": "#1f5fa8", "font_color": "white",
                                 "text_wrap": True, "valign": "top", "border": 1})  # fmt: skip
         share = book.add_format({"num_format": "0.00%"})
+        top = 0
+        if banner:
+            warn = book.add_format({"bold": True, "font_color": "white", "bg_color": "#c2453d"})
+            sheet.write(0, 0, banner, warn)
+            top = 1
         for j, c in enumerate(columns):
             zh, en = WATCHLIST_COLUMNS[c]
-            sheet.write(0, j, f"{zh} / {en}", head)
+            sheet.write(top, j, f"{zh} / {en}", head)
             width = 36 if c.startswith("rules") else 14
             sheet.set_column(j, j, width, share if c in ("pd", "prev_pd") else None)
-        for i, row in enumerate(watchlist, start=1):
+        for i, row in enumerate(watchlist, start=top + 1):
             for j, c in enumerate(columns):
                 value = row.get(c)
                 sheet.write(i, j, ", ".join(value) if isinstance(value, list) else value)
-        sheet.freeze_panes(1, 2)
-        sheet.autofilter(0, 0, max(len(watchlist), 1), len(columns) - 1)
+        sheet.freeze_panes(top + 1, 2)
+        sheet.autofilter(top, 0, top + max(len(watchlist), 1), len(columns) - 1)
     return path
