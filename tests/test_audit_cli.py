@@ -182,3 +182,20 @@ def test_predict_refuses_a_champion_set_by_sql(ws, sample, tmp_path, capsys) -> 
     code = main(["predict", "--data", str(sample), "--out", str(out), "-w", str(ws.root)])
     assert code == 2 and "model m2: status is 'champion'" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_a_policy_made_active_by_sql_is_refused_at_the_next_run(ws, sample) -> None:
+    from finseg.exceptions import UserError
+
+    text = ws.policy_file.read_text(encoding="utf-8")
+    ws.policy_file.write_text(text.replace("version: ", "version: 9", 1), encoding="utf-8")
+    draft = run_pipeline(ws, sample)  # records the changed text as a draft
+    assert draft.policy_status == "draft"
+    _sql(
+        ws,
+        "UPDATE policy_versions SET status = 'retired' WHERE status = 'active'",
+        "UPDATE policy_versions SET status = 'active' WHERE id = (SELECT max(id) FROM "
+        "policy_versions)",
+    )
+    with pytest.raises(UserError, match=r"policy_version \d+.*audit"):
+        run_pipeline(ws, sample)
