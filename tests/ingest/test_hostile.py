@@ -315,3 +315,21 @@ def test_a_title_row_with_a_line_break_above_the_header(tmp_path) -> None:
     result = ingest([path], today=TODAY)
     assert result.frame[["customer_id", "source_row"]].values.tolist() == [["C0", 4], ["C2", 7]]
     assert [(p.row, p.rule) for p in result.report.problems] == [(6, "cell_count")]
+
+
+def test_a_text_column_with_no_value_at_all_is_read(tmp_path) -> None:
+    """An all-empty text column (every cell NULL) has no longest cell: nothing is oversized."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from finseg.ingest import ingest
+    from finseg.sample import generate_portfolio
+
+    frame = generate_portfolio(5, seed=1)
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    empty = pa.array([None] * len(frame), type=pa.string())
+    table = table.set_column(table.schema.get_field_index("region"), "region", empty)
+    path = tmp_path / "book.parquet"
+    pq.write_table(table, path)
+    result = ingest([path])
+    assert len(result.frame) == 5 and result.frame["region"].isna().all()

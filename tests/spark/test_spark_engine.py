@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import date
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -54,26 +57,53 @@ def _book() -> pd.DataFrame:
     return pd.concat([book, repeat, bad], ignore_index=True)
 
 
+@contextmanager
+def _as(ws: Any, name: str) -> Iterator[None]:
+    """Log ``name`` in for the command line (a token in ``FINSEG_TOKEN``), as ``finseg login``
+    would; the module-scoped fixture cannot use the function-scoped ``login_as``."""
+    from finseg.services import token_sha256
+    from finseg.services._credentials import new_token
+    from finseg.store import add_token, utcnow
+
+    token = new_token()
+    with transaction(ws.engine()) as s:
+        add_token(s, name, token_sha256(token), utcnow() + timedelta(hours=1))
+    saved = os.environ.get("FINSEG_TOKEN")
+    os.environ["FINSEG_TOKEN"] = token
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("FINSEG_TOKEN", None)
+        else:
+            os.environ["FINSEG_TOKEN"] = saved
+
+
 def _workspace(root: Path, customer: str) -> Any:
     ws = init_workspace(root / "ws", language="en")
     text = ws.policy_file.read_text("utf-8")
     ws.policy_file.write_text(text.replace("  budget: null", "  budget: 2000000000", 1), "utf-8")
-    train = root / "train.parquet"
-    generate_portfolio(3000, seed=8).to_parquet(train)
-    assert main(["train", "--data", str(train), "--cv", "0", "--name", "sc1",
-                 "-w", str(ws.root)]) == 0  # fmt: skip
     with transaction(ws.engine()) as s:
         add_user(s, "li", "analyst")
         add_user(s, "wang", "approver")
         upsert_customers(s, pd.DataFrame({"customer_id": [customer]}))
+    train = root / "train.parquet"
+    generate_portfolio(3000, seed=8).to_parquet(train)
+    with _as(ws, "li"):  # the analyst trains a candidate ...
+        assert main(["train", "--data", str(train), "--cv", "0", "--name", "sc1",
+                     "-w", str(ws.root)]) == 0  # fmt: skip
+    with _as(ws, "wang"):  # ... and the approver makes it champion
+        assert main(["models", "promote", "sc1", "-w", str(ws.root)]) == 0
     return ws
 
 
 def _override(ws: Any, customer: str) -> None:
     base = ["-w", str(ws.root)]
-    assert main(["override", "propose", "--customer", customer, "--field", "grade", "--to",
-                 "BB", "--reason", "担保 / guarantee", "--by", "li", *base]) == 0  # fmt: skip
-    assert main(["override", "approve", "1", "--by", "wang", *base]) == 0
+    with _as(ws, "li"):
+        assert main(["override", "propose", "--customer", customer, "--field", "grade",
+                     "--to", "BB", "--reason", "担保 / guarantee", *base]) == 0  # fmt: skip
+    with _as(ws, "wang"):
+        assert main(["override", "approve", "1", *base]) == 0
 
 
 @pytest.fixture(scope="module")

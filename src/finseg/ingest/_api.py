@@ -396,9 +396,11 @@ def _oversized(part: _Part, rows: np.ndarray, report: QualityReport,
         col = part.raw.column(j)
         if not pa.types.is_string(col.type) or not len(col):
             continue
-        if pc.max(pc.binary_length(col)).as_py() <= MAX_CELL_CHARS:  # bytes >= characters
+        longest = pc.max(pc.binary_length(col)).as_py()  # None: every cell is empty
+        if longest is None or longest <= MAX_CELL_CHARS:  # bytes >= characters
             continue
-        big = pc.greater(pc.utf8_length(col), MAX_CELL_CHARS).to_numpy(zero_copy_only=False)
+        big = pc.greater(pc.utf8_length(col), MAX_CELL_CHARS)
+        big = big.fill_null(False).to_numpy(zero_copy_only=False)
         if not big.any():
             continue
         found[j] = big
