@@ -32,7 +32,7 @@ from finseg.engines._frames import DTYPES, arrow_friendly, arrow_schema, dtype_r
 from finseg.engines._frames import restore_dtypes as _restore
 from finseg.engines._session import is_connect, spark_session
 from finseg.exceptions import FinsegError, RunError, UserError
-from finseg.ingest import Unit, write_table
+from finseg.ingest import Unit, note_other_dates, write_table
 from finseg.pipeline import (
     ADJUSTED_AFTER,
     QUALITY,
@@ -274,6 +274,10 @@ def _results(ctx: _Context, spark: Any, source: SparkInput, part: Path):
     _, chosen = select_snapshot(dates.assign(customer_id=""), ctx.as_of)
     day = F.lit(datetime(*chosen.timetuple()[:3]))
     rows = ingested.rows.where(F.col("as_of_date") == day).select(*_INPUT_DTYPES)
+    other = ingested.rows.where(F.col("as_of_date").isNotNull() & (F.col("as_of_date") != day))
+    if other.limit(1).count():  # rows of other statement dates: counted and noted as pandas does
+        keys = ingested.rows.select("customer_id", "as_of_date", "source_file").toPandas()
+        note_other_dates(ingested.report, keys, chosen)
     ctx.timings["ingest"] = time.perf_counter() - t0
     ctx.step("ingest", "导入", "Ingest", "done")
     t0 = time.perf_counter()
@@ -303,11 +307,16 @@ def _results(ctx: _Context, spark: Any, source: SparkInput, part: Path):
     ctx.timings["write"] = time.perf_counter() - t0
     basis = _rating_basis(out)
     counts = {"rows_in": ingested.report.rows_in, "rows": n,
-              "quarantined": ingested.report.rows_quarantined, "overrides": overrides,
+              "quarantined": ingested.report.rows_quarantined,
+              "other_dates": ingested.report.rows_other_dates, "overrides": overrides,
               **{f"rating_{k}": v for k, v in basis.items()}}  # fmt: skip
     segments = _by_value(out, "segment")
     empty = [s.id for s in policy.segments.taxonomy if s.id not in segments] if n else []
-    ctx.summary = {"empty_segments": empty, "rating_basis": basis}
+    ctx.summary = {
+        "other_dates": ingested.report.rows_other_dates,
+        "empty_segments": empty,
+        "rating_basis": basis,
+    }
     return counts, files, models, customers
 
 
