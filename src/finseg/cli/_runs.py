@@ -209,7 +209,7 @@ def runs_list(
     recover_runs(ws)  # a run killed between its commit and its rename gets its directory
     zh = check_lang(lang, ws.settings.language.value) == "zh"
     heads = (
-        ("运行编号", "状态", "报表日期", "情景", "模型", "策略版本")
+        ("运行编号", "状态", "报表日期", "情景", "模型", "策略")
         if zh
         else ("run id", "status", "statement", "scenario", "model", "policy")
     )
