@@ -45,11 +45,9 @@ def _check_order(baseline: str, current: str, dates: tuple[str | None, str | Non
         )
 
 
-def _changes(ws: Workspace, baseline: str, current: str) -> dict[str, Any]:
-    """What differs between the two runs besides the portfolio: the models and the policy."""
-    from finseg.runs import run_metadata
-
-    meta = {k: run_metadata(ws, r) for k, r in (("baseline", baseline), ("current", current))}
+def _changes(meta: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """What differs between the two runs (``meta``: baseline and current run metadata)
+    besides the portfolio: the models and the policy."""
     changes: dict[str, Any] = {}
     if meta["baseline"]["model_ids"] != meta["current"]["model_ids"]:
         changes["model"] = {k: m["model_ids"] for k, m in meta.items()}
@@ -143,17 +141,18 @@ def monitor_payload(
             f"--baseline 与 --current 是同一次运行（{current}）；监控需比较两次运行",
         )
     purpose = ("to monitor (it needs grades)", "无法监控（需要评级结果）")
+    meta = {"baseline": run_metadata(ws, baseline), "current": run_metadata(ws, current)}
     before = run_results(ws, baseline, _REQUIRED, purpose)
     after = run_results(ws, current, _REQUIRED, purpose)
     dates = (_statement_date(before), _statement_date(after))
     _check_order(baseline, current, dates)
     policy = run_policy(ws, current)
     order = policy.risk.master_scale.labels
-    changes = _changes(ws, baseline, current)
-    graded_by = run_metadata(ws, baseline)["model_ids"]
+    changes = _changes(meta)
+    graded_by = meta["baseline"]["model_ids"]
     effect = None
     if changes and rescore:
-        current_models = run_metadata(ws, current)["model_ids"]
+        current_models = meta["current"]["model_ids"]
         rescored = _rescore(ws, before, current_models, policy.risk)
         if rescored is not None:
             effect = _model_effect(before, rescored, order, policy.monitoring)
@@ -168,7 +167,7 @@ def monitor_payload(
     payload["statement_dates"] = {"baseline": dates[0], "current": dates[1]}
     payload["changes"] = changes
     payload["baseline_rescored"] = effect is not None
-    payload["policy_status"] = run_metadata(ws, current)["policy_status"]  # "draft": what-if
+    payload["policy_status"] = meta["current"]["policy_status"]  # "draft": a what-if run
     payload["model_effect"] = effect
     return payload
 
