@@ -14,6 +14,8 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = [
     "TOKEN_ENV",
     "current_actor",
+    "governed",
     "optional_actor",
     "read_password",
     "saved_token",
@@ -113,10 +116,31 @@ def current_actor(ws: Workspace) -> Actor:
 
 def optional_actor(ws: Workspace) -> Actor | None:
     """The logged-in person when there is one (runs record them); ``None`` otherwise."""
+    from finseg.services import authenticate
+    from finseg.store import read_session
+
+    token = saved_token(ws)
+    if token is None:
+        return None
     try:
-        return current_actor(ws) if saved_token(ws) is not None else None
+        with read_session(ws.engine()) as s:
+            return authenticate(s, token)
     except AuthenticationError:
         return None
+
+
+@contextmanager
+def governed(workspace: Path) -> Iterator[tuple[Workspace, Actor]]:
+    """The workspace at ``workspace`` and the logged-in person, for one governed command;
+    the workspace is closed when the block ends.  The caller opens its write transaction
+    after any prompt, so no lock is held while a person types."""
+    from finseg.workspace import open_workspace
+
+    ws = open_workspace(workspace)
+    try:
+        yield ws, current_actor(ws)
+    finally:
+        ws.close()
 
 
 def read_password(from_stdin: bool, *, confirm: bool = False, prompt: str = "") -> str:

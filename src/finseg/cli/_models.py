@@ -83,36 +83,24 @@ def models_promote(ref: RefArgument, workspace: WorkspaceOption = Path(".")) -> 
 
     The old champion becomes a challenger.
     """
-    from finseg.cli._login import current_actor
+    from finseg.cli._login import governed
     from finseg.services import promote_model
     from finseg.store import transaction
-    from finseg.workspace import open_workspace
 
-    ws = open_workspace(workspace)
-    try:
-        actor = current_actor(ws)
-        with transaction(ws.engine()) as s:
-            record = promote_model(s, actor, ref)
-    finally:
-        ws.close()
+    with governed(workspace) as (ws, actor), transaction(ws.engine()) as s:
+        record = promote_model(s, actor, ref)
     out.print(f"冠军模型 / Champion: {record.id}")
 
 
 @models_app.command("retire")
 def models_retire(ref: RefArgument, workspace: WorkspaceOption = Path(".")) -> None:
     """Take a model out of use (approvers) / 将模型退役（审批人）."""
-    from finseg.cli._login import current_actor
+    from finseg.cli._login import governed
     from finseg.services import retire_model
     from finseg.store import transaction
-    from finseg.workspace import open_workspace
 
-    ws = open_workspace(workspace)
-    try:
-        actor = current_actor(ws)
-        with transaction(ws.engine()) as s:
-            record = retire_model(s, actor, ref)
-    finally:
-        ws.close()
+    with governed(workspace) as (ws, actor), transaction(ws.engine()) as s:
+        record = retire_model(s, actor, ref)
     out.print(f"已退役 / Retired: {record.id}")
 
 

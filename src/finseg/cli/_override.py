@@ -73,22 +73,17 @@ def override_propose(
     as_json: JsonOption = False,
 ) -> None:
     """Propose an adjustment of a customer's segment or grade (logged in) / 提出专家调整."""
-    from finseg.cli._login import current_actor
+    from finseg.cli._login import governed
     from finseg.segments._overrides import override_choices
     from finseg.services import Proposal, propose_adjustment
     from finseg.store import override_dict, transaction
-    from finseg.workspace import open_workspace
 
     expires_on = parse_date(expires, "--expires")
-    ws = open_workspace(workspace)
-    try:
-        actor = current_actor(ws)
+    with governed(workspace) as (ws, actor):
         choices = override_choices(ws.policy()).get(field)
         proposal = Proposal(customer, field, to, reason, expires_on, choices)
         with transaction(ws.engine()) as s:
             payload = override_dict(propose_adjustment(s, actor, proposal))
-    finally:
-        ws.close()
     if as_json:
         _emit(payload)
         return
@@ -100,19 +95,13 @@ def override_propose(
 
 def _decide(override_id: int, note: str | None, workspace: Path, approve: bool,
             as_json: bool) -> None:  # fmt: skip
-    from finseg.cli._login import current_actor
+    from finseg.cli._login import governed
     from finseg.services import Decision, decide_adjustment
     from finseg.store import override_dict, transaction
-    from finseg.workspace import open_workspace
 
-    ws = open_workspace(workspace)
-    try:
-        actor = current_actor(ws)
-        with transaction(ws.engine()) as s:
-            decided = decide_adjustment(s, actor, Decision(override_id, approve, note))
-            payload = override_dict(decided)
-    finally:
-        ws.close()
+    with governed(workspace) as (ws, actor), transaction(ws.engine()) as s:
+        decided = decide_adjustment(s, actor, Decision(override_id, approve, note))
+        payload = override_dict(decided)
     if as_json:
         _emit(payload)
         return

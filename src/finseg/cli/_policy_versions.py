@@ -22,21 +22,15 @@ __all__ = ["policy_activate", "policy_submit", "policy_versions"]
 @policy_app.command("submit")
 def policy_submit(workspace: WorkspaceOption = Path(".")) -> None:
     """Submit the workspace's policy.yaml as a draft you author / 提交策略草案（本人为作者）."""
-    from finseg.cli._login import current_actor
+    from finseg.cli._login import governed
     from finseg.services import submit_policy
     from finseg.store import transaction
-    from finseg.workspace import open_workspace
 
-    ws = open_workspace(workspace)
-    try:
-        actor = current_actor(ws)
+    with governed(workspace) as (ws, actor):
         name = ws.policy().name.en  # validated before it is recorded
         text = ws.policy_file.read_text(encoding="utf-8")
         with transaction(ws.engine()) as s:
-            version = submit_policy(s, actor, text, name=name)
-            vid = version.id
-    finally:
-        ws.close()
+            vid = submit_policy(s, actor, text, name=name).id
     out.print(
         f"已提交策略草案 / Submitted policy draft [bold]{vid}[/] by {actor.name}; "
         f"待其他管理员生效 / another admin activates it: `finseg policy activate {vid}`"
@@ -49,19 +43,12 @@ def policy_activate(
     workspace: WorkspaceOption = Path("."),
 ) -> None:
     """Activate a submitted draft (admins, not its author) / 使策略草案生效."""
-    from finseg.cli._login import current_actor
+    from finseg.cli._login import governed
     from finseg.services import activate_policy
     from finseg.store import transaction
-    from finseg.workspace import open_workspace
 
-    ws = open_workspace(workspace)
-    try:
-        actor = current_actor(ws)
-        with transaction(ws.engine()) as s:
-            version = activate_policy(s, actor, version_id)
-            sha = version.sha256
-    finally:
-        ws.close()
+    with governed(workspace) as (ws, actor), transaction(ws.engine()) as s:
+        sha = activate_policy(s, actor, version_id).sha256
     out.print(f"策略版本已生效 / Policy version {version_id} active (SHA-256 {sha[:12]}…)")
 
 

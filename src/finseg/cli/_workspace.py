@@ -146,22 +146,17 @@ def users_add(
     workspace: WorkspaceOption = Path("."),
 ) -> None:
     """Add a user with a role and password (admins only) / 添加用户（仅管理员）."""
-    from finseg.cli._login import current_actor, read_password
+    from finseg.cli._login import governed, read_password
     from finseg.services import NewUser, add_user
     from finseg.store import Role, transaction
-    from finseg.workspace import open_workspace
 
-    ws = open_workspace(workspace)
-    try:
-        actor = current_actor(ws)
+    with governed(workspace) as (ws, actor):
         new_role = _role(role)
         password = read_password(password_stdin, confirm=True,
                                  prompt="新用户的密码 / New user's password")  # fmt: skip
         with transaction(ws.engine()) as s:
             user = add_user(s, actor, NewUser(name, Role(new_role), password))
             out.print(f"已添加 / Added: {user.name} ({user.role.value})")
-    finally:
-        ws.close()
 
 
 def _role(role: str) -> str:
@@ -184,19 +179,13 @@ def users_role(
     workspace: WorkspaceOption = Path("."),
 ) -> None:
     """Change a user's role (admins only, not their own) / 变更用户角色."""
-    from finseg.cli._login import current_actor
+    from finseg.cli._login import governed
     from finseg.services import change_role
     from finseg.store import Role, transaction
-    from finseg.workspace import open_workspace
 
-    ws = open_workspace(workspace)
-    try:
-        actor = current_actor(ws)
-        with transaction(ws.engine()) as s:
-            user = change_role(s, actor, name, Role(_role(role)))
-            out.print(f"角色已变更 / Role changed: {user.name} → {user.role.value}")
-    finally:
-        ws.close()
+    with governed(workspace) as (ws, actor), transaction(ws.engine()) as s:
+        user = change_role(s, actor, name, Role(_role(role)))
+        out.print(f"角色已变更 / Role changed: {user.name} → {user.role.value}")
 
 
 @tokens_app.command("revoke")
@@ -205,18 +194,12 @@ def users_tokens_revoke(
     workspace: WorkspaceOption = Path("."),
 ) -> None:
     """End every token of a user (admins; anyone for themself) / 撤销用户的全部令牌."""
-    from finseg.cli._login import current_actor
+    from finseg.cli._login import governed
     from finseg.services import revoke_user_tokens
     from finseg.store import transaction
-    from finseg.workspace import open_workspace
 
-    ws = open_workspace(workspace)
-    try:
-        actor = current_actor(ws)
-        with transaction(ws.engine()) as s:
-            n = revoke_user_tokens(s, actor, name)
-    finally:
-        ws.close()
+    with governed(workspace) as (ws, actor), transaction(ws.engine()) as s:
+        n = revoke_user_tokens(s, actor, name)
     out.print(f"已撤销 {n} 个令牌 / Revoked {n} token(s) of {name}")
 
 
