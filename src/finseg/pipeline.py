@@ -70,11 +70,14 @@ __all__ = [
     "STAGES",
     "RunResult",
     "Stage",
+    "begin_run",
     "champion_id",
+    "commit_run",
     "file_sha256",
     "partial_dir",
     "policy_status_of",
     "recover_runs",
+    "run_failure",
     "run_pipeline",
     "run_stages",
     "select_snapshot",
@@ -388,35 +391,22 @@ def run_pipeline(
     data = Path(data)
     if not data.is_file():
         raise UserError(f"{data}: file not found", f"{data}：文件不存在")
-    engine, started = ws.engine(), time.perf_counter()
+    started = time.perf_counter()
     # Read the policy once: the text recorded with the run is exactly the one it runs with.
     policy_text = ws.policy_file.read_text(encoding="utf-8")
     policy = parse_policy(policy_text, str(ws.policy_file))
     scenario = scenario or policy.strategy.default_scenario
     policy.strategy.scenario(scenario)  # an unknown scenario fails before the run is recorded
-    with transaction(engine) as s:
-        _clean_stale(ws, mark_stale_running_runs_failed(s, actor=actor))
-    recover_runs(ws)
-    with transaction(engine) as s:
-        policy_id = record_policy_version(s, policy_text, name=policy.name.en, actor=actor)
-        status = policy_status_of(s, policy_id)
-        # Expert adjustments in force on this (UTC) day apply; recorded with the run.
-        today = datetime.now(UTC).date()
-        params = {
-            "as_of": as_of.isoformat() if as_of else None,
-            "finseg": __version__,
-            "overrides_on": today.isoformat(),
-            "scenario": scenario,
-            "policy_status": status,
-        }
-        run_id = start_run(
-            s,
-            input_path=str(data.resolve()),
-            input_sha256=file_sha256(data),
-            policy_version_id=policy_id,
-            params=params,
-            actor=actor,
-        ).id
+    # Expert adjustments in force on this (UTC) day apply; recorded with the run.
+    today = datetime.now(UTC).date()
+    params = {
+        "as_of": as_of.isoformat() if as_of else None,
+        "finseg": __version__,
+        "overrides_on": today.isoformat(),
+        "scenario": scenario,
+    }
+    run_id, params = begin_run(ws, policy_text, policy, str(data.resolve()), file_sha256(data),
+                               params, actor)  # fmt: skip
     part, final = partial_dir(ws, run_id), ws.runs_dir / run_id
     timings: dict[str, float] = {}
     try:
@@ -440,27 +430,11 @@ def run_pipeline(
             "overrides": _overrides_applied(frame),
             **{f"rating_{k}": n for k, n in _rating_basis_counts(frame).items()},
         }
-        with transaction(engine) as s:  # the commit comes first: only then the directory
-            upsert_customers(s, frame, run_id=run_id, actor=actor)
-            finish_run(
-                s,
-                run_id,
-                row_counts=counts,
-                timings=timings,
-                files=files,
-                model_ids=_model_ids(frame),
-                results_path=str(final / RESULTS),
-                statement_date=chosen.isoformat(),
-                actor=actor,
-            )
+        commit_run(ws, run_id, frame, actor, row_counts=counts, timings=timings, files=files,
+                   model_ids=_model_ids(frame), results_path=str(final / RESULTS),
+                   statement_date=chosen.isoformat())  # fmt: skip
     except BaseException as exc:
-        _fail(ws, run_id, exc, actor)
-        if isinstance(exc, FinsegError | KeyboardInterrupt):
-            raise
-        raise RunError(
-            f"run {run_id} failed: {type(exc).__name__}: {exc}",
-            f"运行 {run_id} 失败：{type(exc).__name__}: {exc}",
-        ) from exc
+        raise run_failure(ws, run_id, exc, actor)  # noqa: B904 (the cause is set on it)
     _publish(part, final)
     return RunResult(
         run_id,
@@ -491,6 +465,55 @@ def _empty_segments(frame: pd.DataFrame, policy: Policy) -> list[str]:
         return []
     present = set(frame["segment"].dropna().astype(str))
     return [s.id for s in policy.segments.taxonomy if s.id not in present]
+
+
+def begin_run(
+    ws: Workspace,
+    policy_text: str,
+    policy: Policy,
+    input_path: str,
+    input_sha256: str,
+    params: dict[str, Any],
+    actor: str,
+) -> tuple[str, dict[str, Any]]:
+    """Record a run as running, as every engine does: runs a killed process left are failed
+    (or, when already committed, published), the policy text is recorded (its status checked
+    against its audit evidence), and the run row written; the run id and its ``params`` (with
+    ``policy_status``)."""
+    engine = ws.engine()
+    with transaction(engine) as s:
+        _clean_stale(ws, mark_stale_running_runs_failed(s, actor=actor))
+    recover_runs(ws)
+    with transaction(engine) as s:
+        policy_id = record_policy_version(s, policy_text, name=policy.name.en, actor=actor)
+        params = {**params, "policy_status": policy_status_of(s, policy_id)}
+        run_id = start_run(s, input_path=input_path, input_sha256=input_sha256,
+                           policy_version_id=policy_id, params=params, actor=actor).id  # fmt: skip
+    return run_id, params
+
+
+def commit_run(
+    ws: Workspace, run_id: str, customers: pd.DataFrame, actor: str, **finished: Any
+) -> None:
+    """The run's customers and its ``done`` record (``finish_run`` keywords) in one
+    transaction: the commit comes first, only then is the directory published."""
+    with transaction(ws.engine()) as s:
+        upsert_customers(s, customers, run_id=run_id, actor=actor)
+        finish_run(s, run_id, actor=actor, **finished)
+
+
+def run_failure(ws: Workspace, run_id: str, exc: BaseException, actor: str) -> BaseException:
+    """Record run ``run_id`` failed and leave no directory; the error to raise: the user's
+    own (exit 2) or an interrupt as it is, anything else as a :class:`RunError` (exit 1)."""
+    _fail(ws, run_id, exc, actor)
+    if isinstance(exc, FinsegError | KeyboardInterrupt):
+        return exc
+    error = RunError(
+        f"run {run_id} failed: {type(exc).__name__}: {exc}",
+        f"运行 {run_id} 失败：{type(exc).__name__}: {exc}",
+    )
+    error.__cause__ = exc
+    return error
 
 
 def _overrides_applied(frame: pd.DataFrame) -> int:

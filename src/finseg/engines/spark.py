@@ -31,7 +31,7 @@ from finseg._policy import Policy, parse_policy
 from finseg.engines._frames import DTYPES, arrow_friendly, arrow_schema, dtype_record
 from finseg.engines._frames import restore_dtypes as _restore
 from finseg.engines._session import is_connect, spark_session
-from finseg.exceptions import FinsegError, RunError, UserError
+from finseg.exceptions import UserError
 from finseg.ingest import Unit, note_other_dates, write_table
 from finseg.pipeline import (
     ADJUSTED_AFTER,
@@ -43,24 +43,15 @@ from finseg.pipeline import (
     RunResult,
     _adjuster,
     _champion,
-    _clean_stale,
-    _fail,
     _publish,
+    begin_run,
+    commit_run,
     file_sha256,
     partial_dir,
-    policy_status_of,
-    recover_runs,
+    run_failure,
     select_snapshot,
 )
 from finseg.schema import FIELDS
-from finseg.store import (
-    finish_run,
-    mark_stale_running_runs_failed,
-    record_policy_version,
-    start_run,
-    transaction,
-    upsert_customers,
-)
 from finseg.workspace import Workspace
 
 __all__ = ["PARTITION_KEY", "RESULTS_DIR", "SparkInput", "run_spark"]
@@ -373,24 +364,17 @@ def _table_files(spark: Any, source: SparkInput) -> list[str]:
 
 
 def _start(ws: Workspace, source: SparkInput, actor: str, params: dict[str, Any], files: list[str]):
-    """Record the run as running (with its policy version); the policy, scenario, run id."""
+    """Record the run as running (with its policy version); the policy, scenario, run id and
+    the run's params (with its policy status)."""
     policy_text = ws.policy_file.read_text(encoding="utf-8")
     policy = parse_policy(policy_text, str(ws.policy_file))
     scenario = params["scenario"] or policy.strategy.default_scenario
     policy.strategy.scenario(scenario)  # an unknown scenario fails before the run is recorded
     parts = source.parts()
-    with transaction(ws.engine()) as s:
-        _clean_stale(ws, mark_stale_running_runs_failed(s, actor=actor))
-    recover_runs(ws)
-    with transaction(ws.engine()) as s:
-        policy_id = record_policy_version(s, policy_text, name=policy.name.en, actor=actor)
-        params["policy_status"] = policy_status_of(s, policy_id)
-        run_id = start_run(
-            s, input_path=source.describe(), input_sha256=_digest(parts, source.table, files),
-            policy_version_id=policy_id, params={**params, "scenario": scenario,
-                                                 "input_parts": parts}, actor=actor,
-        ).id  # fmt: skip
-    return policy, scenario, run_id
+    params = {**params, "scenario": scenario, "input_parts": parts}
+    digest = _digest(parts, source.table, files)
+    run_id, params = begin_run(ws, policy_text, policy, source.describe(), digest, params, actor)
+    return policy, scenario, run_id, params
 
 
 def run_spark(
@@ -423,32 +407,17 @@ def run_spark(
               "overrides_on": today.isoformat(), "scenario": scenario, "engine": "spark",
               "spark_master": master}  # fmt: skip
     files = _table_files(spark, source)
-    policy, scenario, run_id = _start(ws, source, actor, params, files)
+    policy, scenario, run_id, params = _start(ws, source, actor, params, files)
     part, final = partial_dir(ws, run_id), ws.runs_dir / run_id
     ctx = _Context(ws, policy, scenario, today, as_of, {}, progress)
     try:
         part.mkdir(parents=True)
         counts, files, models, customers = _results(ctx, spark, source, part)
-        with transaction(ws.engine()) as s:  # the commit comes first: only then the directory
-            upsert_customers(s, customers, run_id=run_id, actor=actor)
-            finish_run(
-                s,
-                run_id,
-                row_counts=counts,
-                timings=ctx.timings,
-                files=files,
-                model_ids=models,
-                results_path=str(final / RESULTS_DIR),
-                actor=actor,
-            )
+        commit_run(ws, run_id, customers, actor, row_counts=counts, timings=ctx.timings,
+                   files=files, model_ids=models,
+                   results_path=str(final / RESULTS_DIR))  # fmt: skip
     except BaseException as exc:
-        _fail(ws, run_id, exc, actor)
-        if isinstance(exc, FinsegError | KeyboardInterrupt):
-            raise
-        raise RunError(
-            f"run {run_id} failed: {type(exc).__name__}: {exc}",
-            f"运行 {run_id} 失败：{type(exc).__name__}: {exc}",
-        ) from exc
+        raise run_failure(ws, run_id, exc, actor)  # noqa: B904 (the cause is set on it)
     _publish(part, final)
     seconds = time.perf_counter() - started
     return RunResult(run_id, "done", counts["rows"], seconds, final, ctx.timings,
