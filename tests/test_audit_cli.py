@@ -149,9 +149,8 @@ def test_an_untouched_approved_override_applies(ws, sample) -> None:
     assert result.status == "done"
 
 
-def test_a_champion_set_by_sql_is_refused(ws, sample, tmp_path) -> None:
-    from finseg.exceptions import UserError
-
+def _forge_champion(ws) -> None:
+    """Two registered candidates; m2 made champion by SQL, behind the audit log."""
     card = {"params": {"mode": "canonical"}, "features": []}
     with transaction(ws.engine()) as s:
         register_model(s, ws.models_dir, {"w": 1}, kind="expert", card=card, name="m1")
@@ -161,6 +160,12 @@ def test_a_champion_set_by_sql_is_refused(ws, sample, tmp_path) -> None:
         "UPDATE models SET status = 'challenger' WHERE id = 'm1'",
         "UPDATE models SET status = 'champion' WHERE id = 'm2'",
     )
+
+
+def test_a_champion_set_by_sql_is_refused(ws, sample, tmp_path) -> None:
+    from finseg.exceptions import UserError
+
+    _forge_champion(ws)
     with pytest.raises(
         UserError,
         match=r"model m2: status is .champion. in the database but .candidate. in its audit row",
@@ -169,15 +174,7 @@ def test_a_champion_set_by_sql_is_refused(ws, sample, tmp_path) -> None:
 
 
 def test_predict_refuses_a_champion_set_by_sql(ws, sample, tmp_path, capsys) -> None:
-    card = {"params": {"mode": "canonical"}, "features": []}
-    with transaction(ws.engine()) as s:
-        register_model(s, ws.models_dir, {"w": 1}, kind="expert", card=card, name="m1")
-        register_model(s, ws.models_dir, {"w": 2}, kind="expert", card=card, name="m2")
-    _sql(
-        ws,
-        "UPDATE models SET status = 'challenger' WHERE id = 'm1'",
-        "UPDATE models SET status = 'champion' WHERE id = 'm2'",
-    )
+    _forge_champion(ws)
     out = tmp_path / "scored.csv"
     code = main(["predict", "--data", str(sample), "--out", str(out), "-w", str(ws.root)])
     assert code == 2 and "model m2: status is 'champion'" in capsys.readouterr().err
