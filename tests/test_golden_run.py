@@ -43,9 +43,14 @@ def _column_digest(column: pa.ChunkedArray) -> str:
 
 
 def _untimed(data: object) -> object:
-    """``data`` without the wall-clock timings (keys ending ``_seconds``), which vary."""
+    """``data`` without the wall-clock timings (keys ending ``_seconds``) and with the input's
+    file name for its temporary path: both vary from run to run."""
     if isinstance(data, dict):
-        return {k: _untimed(v) for k, v in data.items() if not k.endswith("_seconds")}
+        return {
+            k: Path(v).name if k == "path" else _untimed(v)
+            for k, v in data.items()
+            if not k.endswith("_seconds")
+        }
     if isinstance(data, list):
         return [_untimed(v) for v in data]
     return data
